@@ -1,0 +1,359 @@
+"""Design KASP assays for one target with Primer3.
+
+A KASP assay is two allele-specific primers, identical apart from their 3' base,
+which is the first base where the two alleles differ, plus one common primer on
+the other strand. Both orientations are tried:
+
+* ``+``: the allele-specific primers read along the reference plus strand and
+  end on the variant; the common primer binds downstream on the minus strand.
+* ``-``: the same on the reverse complement, so the allele-specific primers
+  end on the complement of the allele and the common primer binds upstream.
+
+For each orientation Primer3 gets the reference-allele sequence with the left
+primer's 3' end forced onto the first differing base and the right (common)
+primer confined to the sequence both alleles share after the variant. The ALT
+primer is then derived by swapping the 3' part, and both tailed oligos are
+checked for hairpins and dimers.
+"""
+
+import functools
+import logging
+from dataclasses import dataclass, field
+
+import primer3
+
+from .dna import reverse_complement
+from .errors import SnpError
+from .extract import Target
+from .settings import PRIMER3_FIXED, DesignSettings
+
+log = logging.getLogger(__name__)
+
+# Ranking penalties added to Primer3's pair penalty.
+FLAG_PENALTY = 5.0
+SOFT_MASK_PENALTY = 3.0
+ALLELE_TM_DIFF_WEIGHT = 1.0
+
+
+@dataclass
+class Assay:
+    """One KASP assay. Genome positions are 1-based closed on the plus strand."""
+
+    strand: str
+    primer_ref: str
+    primer_alt: str
+    primer_common: str
+    tm_ref: float
+    tm_alt: float
+    tm_common: float
+    product_size: int
+    product_size_alt: int
+    as_start: int
+    as_end: int
+    common_start: int
+    common_end: int
+    penalty: float
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Orientation:
+    """The two allele sequences of a target as the allele-specific primers read them."""
+
+    strand: str
+    ref_seq: str
+    alt_seq: str
+    ref_case: str
+    diff: int
+    shared_suffix: int
+
+
+def orient(target: Target, strand: str) -> _Orientation:
+    """Return the allele sequences of ``target`` read 5'->3' by the allele-specific primers."""
+    ref_case = target.reference
+    alt_case = target.allele_sequence(target.alt)
+    if strand == "-":
+        ref_case = reverse_complement(ref_case)
+        alt_case = reverse_complement(alt_case)
+    ref_seq, alt_seq = ref_case.upper(), alt_case.upper()
+
+    diff = 0
+    shortest = min(len(ref_seq), len(alt_seq))
+    while diff < shortest and ref_seq[diff] == alt_seq[diff]:
+        diff += 1
+    suffix = 0
+    while suffix < shortest - diff and ref_seq[-1 - suffix] == alt_seq[-1 - suffix]:
+        suffix += 1
+    return _Orientation(strand, ref_seq, alt_seq, ref_case, diff, suffix)
+
+
+def design_assays(target: Target, settings: DesignSettings) -> list[Assay]:
+    """Return up to ``settings.max_assays_per_snp`` ranked assays with distinct common primers.
+
+    Raises SnpError with a reason a breeder can act on when no assay fits.
+    """
+    strands = {"both": ["+", "-"], "plus": ["+"], "minus": ["-"]}[settings.strands]
+    candidates: list[Assay] = []
+    problems: list[str] = []
+    for strand in strands:
+        found, problem = _design_strand(target, orient(target, strand), settings)
+        candidates.extend(found)
+        if problem:
+            problems.append(f"{strand} strand: {problem}")
+
+    if not candidates:
+        raise SnpError("no assay found; " + "; ".join(problems) + _hint(problems, settings))
+    return _select(candidates, settings)
+
+
+def _design_strand(target: Target, side: _Orientation, settings: DesignSettings):
+    p3 = settings.primer3
+    min_size, max_size = p3["PRIMER_MIN_SIZE"], p3["PRIMER_MAX_SIZE"]
+    length = len(side.ref_seq)
+    if side.diff >= min(len(side.ref_seq), len(side.alt_seq)):
+        return [], "the alleles do not differ inside the extracted flank"
+
+    common_start = length - side.shared_suffix
+    if side.diff + 1 < min_size:
+        return [], (f"only {side.diff} bases before the variant on this strand; "
+                    f"the allele-specific primer needs at least {min_size - 1}")
+    if side.shared_suffix < min_size or length - max(0, side.diff + 1 - max_size) < settings.min_product:
+        return [], (f"only {side.shared_suffix} bases after the variant on this strand; "
+                    f"the common primer needs an amplicon of at least {settings.min_product} bp")
+
+    left_start = max(0, side.diff + 1 - max_size)
+    seq_args = {
+        "SEQUENCE_ID": target.variant.snp_id,
+        "SEQUENCE_TEMPLATE": side.ref_seq,
+        "SEQUENCE_FORCE_LEFT_END": side.diff,
+        "SEQUENCE_PRIMER_PAIR_OK_REGION_LIST": [
+            [left_start, side.diff + 1 - left_start, common_start, length - common_start]
+        ],
+    }
+    excluded = _soft_masked_regions(side.ref_case) if settings.soft_masked == "avoid" else []
+    if excluded:
+        seq_args["SEQUENCE_EXCLUDED_REGION"] = excluded
+    global_args = dict(settings.primer3)
+    global_args.update(PRIMER3_FIXED)
+
+    try:
+        result = primer3.bindings.design_primers(seq_args, global_args)
+    except (OSError, ValueError, RuntimeError) as exc:
+        return [], f"Primer3 rejected the sequence ({exc})"
+
+    pairs = result.get("PRIMER_PAIR_NUM_RETURNED", 0)
+    assays = []
+    rejected_alt = 0
+    for i in range(pairs):
+        assay = _assay_from_pair(target, side, result, i, settings)
+        if assay is None:
+            rejected_alt += 1
+        else:
+            assays.append(assay)
+    if assays:
+        return assays, ""
+    if pairs:
+        return [], (f"{rejected_alt} primer pairs fit the REF allele but the ALT allele-specific "
+                    f"primer fell outside the Tm window or differed by more than "
+                    f"{settings.max_allele_tm_diff} °C")
+    return [], _explain(result, settings)
+
+
+def _assay_from_pair(target: Target, side: _Orientation, result: dict, i: int,
+                     settings: DesignSettings) -> Assay | None:
+    p3 = settings.primer3
+    left_start, left_len = result[f"PRIMER_LEFT_{i}"]
+    right_end, right_len = result[f"PRIMER_RIGHT_{i}"]
+    primer_ref = side.ref_seq[left_start:side.diff + 1]
+    primer_alt = side.alt_seq[left_start:side.diff + 1]
+    thermo = settings.thermo_kwargs()
+    tm_ref = result[f"PRIMER_LEFT_{i}_TM"]
+    tm_alt = primer3.calc_tm(primer_alt, **thermo)
+    if not p3["PRIMER_MIN_TM"] <= tm_alt <= p3["PRIMER_MAX_TM"]:
+        return None
+    if abs(tm_alt - tm_ref) > settings.max_allele_tm_diff:
+        return None
+
+    # Primer3 gives the right primer by its 3' end (0-based) and length.
+    right_start = right_end - right_len + 1
+    product = right_end - left_start + 1
+    length = len(side.ref_seq)
+    to_genome = (lambda i: target.start + i + 1) if side.strand == "+" else \
+        (lambda i: target.start + length - i)
+    as_span = sorted((to_genome(left_start), to_genome(side.diff)))
+    common_span = sorted((to_genome(right_start), to_genome(right_end)))
+
+    # Shorter amplicons work better in KASP; weighting product size inside
+    # Primer3 (PRIMER_PAIR_WT_PRODUCT_SIZE_GT) slows its search several-fold, so
+    # the preference is applied here to the pairs it returns.
+    penalty = (result[f"PRIMER_PAIR_{i}_PENALTY"]
+               + ALLELE_TM_DIFF_WEIGHT * abs(tm_alt - tm_ref)
+               + settings.product_size_weight * (product - settings.min_product))
+    flags = []
+    masked = side.ref_case[left_start:side.diff + 1] + side.ref_case[right_start:right_end + 1]
+    if settings.soft_masked == "flag" and any(base.islower() for base in masked):
+        flags.append("soft_masked")
+        penalty += SOFT_MASK_PENALTY
+
+    return Assay(
+        strand=side.strand,
+        primer_ref=primer_ref,
+        primer_alt=primer_alt,
+        primer_common=result[f"PRIMER_RIGHT_{i}_SEQUENCE"],
+        tm_ref=round(tm_ref, 2),
+        tm_alt=round(tm_alt, 2),
+        tm_common=round(result[f"PRIMER_RIGHT_{i}_TM"], 2),
+        product_size=product,
+        product_size_alt=product + len(side.alt_seq) - length,
+        as_start=as_span[0],
+        as_end=as_span[1],
+        common_start=common_span[0],
+        common_end=common_span[1],
+        penalty=penalty,
+        flags=flags,
+    )
+
+
+def tail_oligos(assay: Assay, settings: DesignSettings) -> tuple[str, str, str, str]:
+    """Return (FAM allele, HEX allele, FAM oligo, HEX oligo) with tails, 5'->3'."""
+    if settings.fam_allele == "alt":
+        fam_allele, hex_allele = "alt", "ref"
+    else:
+        fam_allele, hex_allele = "ref", "alt"
+    fam = settings.tail_fam + getattr(assay, f"primer_{fam_allele}")
+    hex_ = settings.tail_hex + getattr(assay, f"primer_{hex_allele}")
+    return fam_allele, hex_allele, fam, hex_
+
+
+def _structure_flags(assay: Assay, settings: DesignSettings) -> list[str]:
+    """Check hairpins and dimers on the full tailed oligos; return a flag per problem."""
+    p3 = settings.primer3
+    thermo = tuple(sorted(settings.thermo_kwargs().items()))
+    _, _, fam, hex_ = tail_oligos(assay, settings)
+    oligos = {"fam": fam, "hex": hex_, "common": assay.primer_common}
+    flags = []
+    for name, seq in oligos.items():
+        if _structure_tm("hairpin", seq, "", thermo) > p3["PRIMER_MAX_HAIRPIN_TH"]:
+            flags.append(f"hairpin_{name}")
+        if _structure_tm("homodimer", seq, "", thermo) > p3["PRIMER_MAX_SELF_ANY_TH"]:
+            flags.append(f"self_dimer_{name}")
+    for first, second in (("fam", "common"), ("hex", "common"), ("fam", "hex")):
+        tm = _structure_tm("heterodimer", oligos[first], oligos[second], thermo)
+        if tm > p3["PRIMER_PAIR_MAX_COMPL_ANY_TH"]:
+            flags.append(f"dimer_{first}_{second}")
+    return flags
+
+
+@functools.lru_cache(maxsize=4096)
+def _structure_tm(kind: str, seq: str, other: str, thermo: tuple) -> float:
+    """Return the melting temperature of the strongest hairpin or dimer, cached.
+
+    The tailed allele-specific oligos repeat across the candidates of one SNP,
+    and each thermodynamic alignment of a 45-nt oligo costs about a millisecond.
+    """
+    kwargs = dict(thermo)
+    if kind == "hairpin":
+        return primer3.calc_hairpin(seq, **kwargs).tm
+    if kind == "homodimer":
+        return primer3.calc_homodimer(seq, **kwargs).tm
+    return primer3.calc_heterodimer(seq, other, **kwargs).tm
+
+
+def _select(candidates: list[Assay], settings: DesignSettings) -> list[Assay]:
+    """Rank candidates by penalty after the tail checks and keep distinct common primers.
+
+    Tail checks only add penalty, so candidates are checked in order of their
+    penalty so far and the search stops once no unchecked one can rank higher.
+    """
+    candidates.sort(key=lambda a: a.penalty)
+    checked: list[Assay] = []
+    seen_common: set[str] = set()
+    for assay in candidates:
+        if assay.primer_common in seen_common:
+            continue
+        if len(checked) >= settings.max_assays_per_snp:
+            worst = sorted(a.penalty for a in checked)[settings.max_assays_per_snp - 1]
+            if assay.penalty >= worst:
+                break
+        seen_common.add(assay.primer_common)
+        structure = _structure_flags(assay, settings)
+        assay.flags.extend(structure)
+        assay.penalty = round(assay.penalty + FLAG_PENALTY * len(structure), 3)
+        checked.append(assay)
+    checked.sort(key=lambda a: a.penalty)
+    return checked[:settings.max_assays_per_snp]
+
+
+def _soft_masked_regions(seq: str) -> list[list[int]]:
+    regions = []
+    start = None
+    for i, base in enumerate(seq + "X"):
+        if base.islower() and start is None:
+            start = i
+        elif not base.islower() and start is not None:
+            regions.append([start, i - start])
+            start = None
+    return regions
+
+
+_EXPLAIN_WORDS = {
+    "GC content failed": "GC content outside {PRIMER_MIN_GC}-{PRIMER_MAX_GC} %",
+    "low tm": "Tm below {PRIMER_MIN_TM} °C",
+    "high tm": "Tm above {PRIMER_MAX_TM} °C",
+    "high hairpin stability": "hairpin",
+    "long poly-x seq": "run of more than {PRIMER_MAX_POLY_X} identical bases",
+    "too many Ns": "ambiguous base (N or IUPAC code)",
+    "high any compl": "self-dimer",
+    "high end compl": "3' self-dimer",
+    "GC clamp failed": "GC clamp",
+    "high end stability": "3' end stability",
+    "overlaps excluded region": "soft-masked base",
+}
+
+
+def parse_explain(text: str) -> dict[str, int]:
+    """Return Primer3's explain string ('considered 13, low tm 6, ok 0') as counts."""
+    counts = {}
+    for part in (text or "").split(","):
+        words = part.strip().rsplit(" ", 1)
+        if len(words) == 2 and words[1].isdigit():
+            counts[words[0]] = int(words[1])
+    return counts
+
+
+def _explain(result: dict, settings: DesignSettings) -> str:
+    """Turn Primer3's explain counts into the reason no pair was found on one strand."""
+    left = parse_explain(result.get("PRIMER_LEFT_EXPLAIN", ""))
+    right = parse_explain(result.get("PRIMER_RIGHT_EXPLAIN", ""))
+    pair = parse_explain(result.get("PRIMER_PAIR_EXPLAIN", ""))
+    p3 = settings.primer3
+    if left.get("ok", 0) == 0:
+        return (f"none of the {left.get('considered', 0)} allele-specific primers ending on the "
+                f"variant ({p3['PRIMER_MIN_SIZE']}-{p3['PRIMER_MAX_SIZE']} nt) passed: "
+                + _causes(left, settings))
+    if right.get("ok", 0) == 0:
+        return "no common primer fits on the other side: " + _causes(right, settings)
+    return (f"{left['ok']} allele-specific and {right['ok']} common primers passed but no pair did: "
+            + _causes(pair, settings))
+
+
+def _causes(counts: dict[str, int], settings: DesignSettings) -> str:
+    causes = []
+    for key, count in counts.items():
+        if key in {"considered", "ok"} or count == 0:
+            continue
+        if key == "not in any ok right region" or key == "not in any ok left region":
+            continue
+        label = _EXPLAIN_WORDS.get(key, key).format(**settings.primer3)
+        causes.append(f"{label} {count}")
+    return ", ".join(causes) or "no candidate met the settings"
+
+
+def _hint(problems: list[str], settings: DesignSettings) -> str:
+    text = " ".join(problems)
+    if "Tm below" in text and "Tm above" not in text:
+        return (". The flank is AT-rich for this Tm window: lower PRIMER_MIN_TM and PRIMER_OPT_TM "
+                "or raise PRIMER_MAX_SIZE in design.primer3")
+    if "GC content outside" in text:
+        return ". Widen PRIMER_MIN_GC / PRIMER_MAX_GC in design.primer3 to accept this flank"
+    return ""

@@ -1,0 +1,27 @@
+"""Small helpers for DNA strings."""
+
+IUPAC_CODES = frozenset("ACGTRYSWKMBDHVN")
+UNAMBIGUOUS = frozenset("ACGT")
+
+_COMPLEMENT = str.maketrans(
+    "ACGTRYSWKMBDHVNacgtryswkmbdhvn",
+    "TGCAYRSWMKVHDBNtgcayrswmkvhdbn",
+)
+
+
+def reverse_complement(seq: str) -> str:
+    """Return the reverse complement of ``seq``, keeping case and IUPAC codes."""
+    return seq.translate(_COMPLEMENT)[::-1]
+
+
+def is_unambiguous(seq: str) -> bool:
+    """Return True when ``seq`` is non-empty and made only of A, C, G and T (any case)."""
+    return bool(seq) and set(seq.upper()) <= UNAMBIGUOUS
+
+
+def gc_percent(seq: str) -> float:
+    """Return the G+C share of ``seq`` in percent."""
+    if not seq:
+        return 0.0
+    upper = seq.upper()
+    return 100.0 * (upper.count("G") + upper.count("C")) / len(upper)

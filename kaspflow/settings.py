@@ -1,0 +1,164 @@
+"""Design settings: kaspflow's defaults in one place, merged with the user's config.
+
+The ``primer3`` mapping holds Primer3 tags verbatim; any ``PRIMER_*`` tag a user
+adds is passed to Primer3 unchanged and overrides the default below.
+"""
+
+import copy
+from dataclasses import dataclass, field
+
+from .dna import is_unambiguous
+from .errors import ConfigError
+
+FAM_TAIL = "GAAGGTGACCAAGTTCATGCT"
+HEX_TAIL = "GAAGGTCGGAGTCAACGGATT"
+
+PRIMER3_DEFAULTS = {
+    "PRIMER_PRODUCT_SIZE_RANGE": [[50, 120]],
+    "PRIMER_MIN_SIZE": 18,
+    "PRIMER_OPT_SIZE": 22,
+    "PRIMER_MAX_SIZE": 30,
+    "PRIMER_MIN_TM": 57.0,
+    "PRIMER_OPT_TM": 60.0,
+    "PRIMER_MAX_TM": 65.0,
+    "PRIMER_PAIR_MAX_DIFF_TM": 5.0,
+    "PRIMER_MIN_GC": 30.0,
+    "PRIMER_MAX_GC": 70.0,
+    "PRIMER_MAX_POLY_X": 5,
+    "PRIMER_MAX_NS_ACCEPTED": 0,
+    "PRIMER_NUM_RETURN": 10,
+    "PRIMER_MAX_HAIRPIN_TH": 47.0,
+    "PRIMER_MAX_SELF_ANY_TH": 47.0,
+    "PRIMER_MAX_SELF_END_TH": 47.0,
+    "PRIMER_PAIR_MAX_COMPL_ANY_TH": 47.0,
+    "PRIMER_PAIR_MAX_COMPL_END_TH": 47.0,
+    "PRIMER_SALT_MONOVALENT": 50.0,
+    "PRIMER_SALT_DIVALENT": 1.5,
+    "PRIMER_DNTP_CONC": 0.6,
+    "PRIMER_DNA_CONC": 50.0,
+}
+
+# Tags kaspflow sets itself because the assay layout depends on them.
+PRIMER3_FIXED = {
+    "PRIMER_TASK": "generic",
+    "PRIMER_PICK_LEFT_PRIMER": 1,
+    "PRIMER_PICK_RIGHT_PRIMER": 1,
+    "PRIMER_PICK_INTERNAL_OLIGO": 0,
+    "PRIMER_EXPLAIN_FLAG": 1,
+    # Template IUPAC codes become N for Primer3 instead of raising an error;
+    # PRIMER_MAX_NS_ACCEPTED (0 by default) then keeps primers off them.
+    "PRIMER_LIBERAL_BASE": 1,
+}
+
+DESIGN_DEFAULTS = {
+    "max_assays_per_snp": 3,
+    "tail_fam": FAM_TAIL,
+    "tail_hex": HEX_TAIL,
+    "fam_allele": "alt",
+    "strands": "both",
+    "max_allele_tm_diff": 2.0,
+    "soft_masked": "flag",
+    "product_size_weight": 0.02,
+    "primer3": {},
+}
+
+
+@dataclass
+class DesignSettings:
+    """Validated design settings for one job."""
+
+    max_assays_per_snp: int = 3
+    tail_fam: str = FAM_TAIL
+    tail_hex: str = HEX_TAIL
+    fam_allele: str = "alt"
+    strands: str = "both"
+    max_allele_tm_diff: float = 2.0
+    soft_masked: str = "flag"
+    product_size_weight: float = 0.02
+    primer3: dict = field(default_factory=lambda: dict(PRIMER3_DEFAULTS))
+
+    @property
+    def product_sizes(self) -> list[list[int]]:
+        return self.primer3["PRIMER_PRODUCT_SIZE_RANGE"]
+
+    @property
+    def max_product(self) -> int:
+        return max(high for _, high in self.product_sizes)
+
+    @property
+    def min_product(self) -> int:
+        return min(low for low, _ in self.product_sizes)
+
+    def thermo_kwargs(self) -> dict:
+        """Return the salt and oligo concentrations as primer3-py's calc_* keyword arguments."""
+        p3 = self.primer3
+        return {
+            "mv_conc": p3["PRIMER_SALT_MONOVALENT"],
+            "dv_conc": p3["PRIMER_SALT_DIVALENT"],
+            "dntp_conc": p3["PRIMER_DNTP_CONC"],
+            "dna_conc": p3["PRIMER_DNA_CONC"],
+        }
+
+
+def design_settings(design: dict | None) -> DesignSettings:
+    """Return DesignSettings from a config ``design`` mapping, raising ConfigError on bad values."""
+    merged = copy.deepcopy(DESIGN_DEFAULTS)
+    for key, value in (design or {}).items():
+        if key not in merged:
+            raise ConfigError(
+                f"unknown design setting '{key}'; valid keys: {', '.join(sorted(merged))}"
+            )
+        merged[key] = value
+
+    primer3 = dict(PRIMER3_DEFAULTS)
+    for tag, value in (merged.pop("primer3") or {}).items():
+        if not str(tag).startswith(("PRIMER_", "SEQUENCE_")):
+            raise ConfigError(f"design.primer3 key '{tag}' is not a Primer3 tag (PRIMER_...)")
+        primer3[tag] = value
+    primer3["PRIMER_PRODUCT_SIZE_RANGE"] = _product_ranges(primer3["PRIMER_PRODUCT_SIZE_RANGE"])
+
+    settings = DesignSettings(primer3=primer3, **merged)
+    _check(settings)
+    return settings
+
+
+def _product_ranges(value) -> list[list[int]]:
+    # Primer3's own text form "50-120 120-150" is accepted besides a YAML list.
+    if isinstance(value, str):
+        try:
+            value = [[int(x) for x in part.split("-")] for part in value.split()]
+        except ValueError:
+            raise ConfigError(
+                f"PRIMER_PRODUCT_SIZE_RANGE '{value}' is invalid; write it as [[50, 120]] or '50-120'"
+            ) from None
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(r, list) and len(r) == 2 and 0 < r[0] <= r[1] for r in value)):
+        raise ConfigError(
+            f"PRIMER_PRODUCT_SIZE_RANGE {value!r} is invalid; write it as [[50, 120]]"
+        )
+    return [[int(low), int(high)] for low, high in value]
+
+
+def _check(settings: DesignSettings) -> None:
+    if settings.fam_allele not in {"ref", "alt"}:
+        raise ConfigError(f"design.fam_allele is '{settings.fam_allele}'; use 'ref' or 'alt'")
+    if settings.strands not in {"both", "plus", "minus"}:
+        raise ConfigError(f"design.strands is '{settings.strands}'; use both, plus or minus")
+    if settings.soft_masked not in {"flag", "avoid", "ignore"}:
+        raise ConfigError(
+            f"design.soft_masked is '{settings.soft_masked}'; use flag, avoid or ignore"
+        )
+    if not isinstance(settings.max_assays_per_snp, int) or settings.max_assays_per_snp < 1:
+        raise ConfigError(
+            f"design.max_assays_per_snp is '{settings.max_assays_per_snp}'; use a whole number >= 1"
+        )
+    for name in ("tail_fam", "tail_hex"):
+        tail = getattr(settings, name)
+        if not isinstance(tail, str) or (tail and not is_unambiguous(tail)):
+            raise ConfigError(f"design.{name} '{tail}' must be a DNA sequence of A, C, G, T")
+        setattr(settings, name, tail.upper())
+    p3 = settings.primer3
+    if not p3["PRIMER_MIN_SIZE"] <= p3["PRIMER_OPT_SIZE"] <= p3["PRIMER_MAX_SIZE"]:
+        raise ConfigError("design.primer3 needs PRIMER_MIN_SIZE <= PRIMER_OPT_SIZE <= PRIMER_MAX_SIZE")
+    if not p3["PRIMER_MIN_TM"] <= p3["PRIMER_OPT_TM"] <= p3["PRIMER_MAX_TM"]:
+        raise ConfigError("design.primer3 needs PRIMER_MIN_TM <= PRIMER_OPT_TM <= PRIMER_MAX_TM")
