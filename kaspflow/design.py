@@ -93,6 +93,7 @@ def design_assays(target: Target, settings: DesignSettings) -> list[Assay]:
     Raises SnpError with a reason a breeder can act on when no assay fits.
     """
     strands = {"both": ["+", "-"], "plus": ["+"], "minus": ["-"]}[settings.strands]
+    _check_room(target, strands, settings)
     candidates: list[Assay] = []
     problems: list[str] = []
     for strand in strands:
@@ -102,8 +103,31 @@ def design_assays(target: Target, settings: DesignSettings) -> list[Assay]:
             problems.append(f"{strand} strand: {problem}")
 
     if not candidates:
-        raise SnpError("no assay found; " + "; ".join(problems) + _hint(problems, settings))
+        raise SnpError("no assay found; " + "; ".join(problems) + _hint(target, problems))
     return _select(candidates, settings)
+
+
+def _check_room(target: Target, strands: list[str], settings: DesignSettings) -> None:
+    """Raise SnpError when the variant is too close to a sequence end for any assay.
+
+    The allele-specific primer needs PRIMER_MIN_SIZE - 1 bases on one side of the
+    variant and the common primer PRIMER_MIN_SIZE bases on the other side.
+    """
+    p3 = settings.primer3
+    primer_side, common_side = p3["PRIMER_MIN_SIZE"] - 1, p3["PRIMER_MIN_SIZE"]
+    before, after = len(target.left), len(target.right)
+    room = {"+": before >= primer_side and after >= common_side,
+            "-": after >= primer_side and before >= common_side}
+    total = before + after + max(len(target.ref), 1)
+    if any(room[s] for s in strands) and total >= settings.min_product:
+        return
+    end = "start" if before < after else "end"
+    raise SnpError(
+        f"too close to the {end} of {target.chrom}: {before} bases before the variant and {after} "
+        f"after it; an assay needs at least {primer_side} bases on one side (allele-specific "
+        f"primer) and {common_side} on the other (common primer), in an amplicon of at least "
+        f"{settings.min_product} bp"
+    )
 
 
 def _design_strand(target: Target, side: _Orientation, settings: DesignSettings):
@@ -307,7 +331,7 @@ _EXPLAIN_WORDS = {
     "high end compl": "3' self-dimer",
     "GC clamp failed": "GC clamp",
     "high end stability": "3' end stability",
-    "overlaps excluded region": "soft-masked base",
+    "overlap excluded region": "soft-masked base (design.soft_masked is 'avoid')",
 }
 
 
@@ -349,11 +373,14 @@ def _causes(counts: dict[str, int], settings: DesignSettings) -> str:
     return ", ".join(causes) or "no candidate met the settings"
 
 
-def _hint(problems: list[str], settings: DesignSettings) -> str:
+def _hint(target: Target, problems: list[str]) -> str:
     text = " ".join(problems)
-    if "Tm below" in text and "Tm above" not in text:
-        return (". The flank is AT-rich for this Tm window: lower PRIMER_MIN_TM and PRIMER_OPT_TM "
-                "or raise PRIMER_MAX_SIZE in design.primer3")
-    if "GC content outside" in text:
-        return ". Widen PRIMER_MIN_GC / PRIMER_MAX_GC in design.primer3 to accept this flank"
-    return ""
+    if "GC content" not in text and "Tm below" not in text and "Tm above" not in text:
+        return ""
+    near = (target.left[-60:] + target.ref + target.right[:60]).upper()
+    gc = 100.0 * sum(near.count(b) for b in "GC") / max(1, len(near))
+    if gc < 45:
+        return (f". The sequence around the variant is AT-rich ({gc:.0f} % GC): lower PRIMER_MIN_GC, "
+                "PRIMER_MIN_TM and PRIMER_OPT_TM, or raise PRIMER_MAX_SIZE, in design.primer3")
+    return (f". The sequence around the variant is GC-rich ({gc:.0f} % GC): raise PRIMER_MAX_GC "
+            "and PRIMER_MAX_TM, or lower PRIMER_MIN_SIZE, in design.primer3")

@@ -72,6 +72,10 @@ def create_job(results_dir: str | os.PathLike, snp_file: str | os.PathLike, requ
             raise InputError(f"job '{job_name}' already exists in {results}; choose another --job name")
 
     staging = Path(tempfile.mkdtemp(prefix=".submit-", dir=results))
+    # mkdtemp creates mode 0700; a job should follow the umask like any folder.
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
     try:
         (staging / REQUEST_DIR).mkdir()
         shutil.copyfile(snp_file, staging / REQUEST_DIR / snp_file.name)

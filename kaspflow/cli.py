@@ -1,0 +1,157 @@
+"""Command-line entry points behind scripts/submit, scripts/design and scripts/genomes.
+
+Exit status: 0 on success, 2 for a request that cannot be used (nothing is
+created), 1 when the workflow run itself fails.
+"""
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .config import DEFAULT_CONFIG, ROOT, load_config, resolve_path
+from .errors import InputError, KaspflowError
+from .genome import Genome
+from .jobs import create_job
+from .settings import design_settings
+from .variants import READERS, read_variants
+
+log = logging.getLogger("kaspflow")
+
+
+def _add_request_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--genome", help="name of a genome listed under 'genomes' in the config")
+    source.add_argument("--fasta", help="a FASTA file to use directly instead of a configured genome")
+    parser.add_argument("--snps", required=True, help="SNP file: CHROM POS [ID] REF ALT table")
+    parser.add_argument("--job", help="job name (letters, digits, '.', '_', '-'); generated if omitted")
+    parser.add_argument("--format", default="auto", choices=["auto", *READERS],
+                        help="input format (default: detected from the file)")
+    parser.add_argument("--configfile", action="append", default=[],
+                        help="extra YAML config merged over config/config.yaml; may be repeated")
+
+
+def _load(configfiles: list[str]) -> dict:
+    return load_config([DEFAULT_CONFIG, *configfiles])
+
+
+def submit(args: argparse.Namespace) -> Path:
+    """Check a request completely, then create its job directory and return it."""
+    config = _load(args.configfile)
+    if args.genome:
+        genomes = config.get("genomes") or {}
+        if args.genome not in genomes:
+            known = ", ".join(sorted(genomes)) or "none"
+            raise InputError(f"unknown genome '{args.genome}'; configured genomes: {known} "
+                             "(add it under 'genomes' in config/config.yaml, or pass --fasta)")
+        genome_name, genome_config = args.genome, genomes[args.genome]
+    else:
+        genome_name = Path(args.fasta).name
+        genome_config = {"fasta": str(Path(args.fasta).resolve())}
+
+    fasta = resolve_path(genome_config["fasta"])
+    index_dir = resolve_path(config["index_dir"])
+    with Genome(fasta, index_dir=index_dir):
+        pass
+
+    settings_design = config.get("design") or {}
+    design_settings(settings_design)
+    fmt, variants = read_variants(args.snps, args.format)
+    if len(variants) > config["max_snp_count"]:
+        raise InputError(
+            f"{args.snps} holds {len(variants)} SNP records, more than max_snp_count "
+            f"({config['max_snp_count']}); split the file or raise max_snp_count in the config"
+        )
+
+    request = {
+        "genome": genome_name,
+        "fasta": str(fasta),
+        "index_dir": str(index_dir),
+        "format": fmt,
+        "snp_count": len(variants),
+        "design": settings_design,
+    }
+    if genome_config.get("aliases"):
+        request["aliases_file"] = str(resolve_path(genome_config["aliases"]))
+    return create_job(resolve_path(config["results_dir"]), args.snps, request, args.job)
+
+
+def run_workflow(targets: list[str], configfiles: list[str], cores: int) -> int:
+    """Run Snakemake on ``targets`` from the kaspflow folder; return its exit status."""
+    command = [
+        sys.executable, "-m", "snakemake",
+        "--snakefile", str(ROOT / "workflow" / "Snakefile"),
+        "--directory", str(ROOT),
+        "--profile", str(ROOT / "profiles" / "default"),
+        "--cores", str(cores),
+    ]
+    if configfiles:
+        command += ["--configfile", str(DEFAULT_CONFIG), *[str(Path(f).resolve()) for f in configfiles]]
+    command += targets
+    return subprocess.call(command)
+
+
+def _error(message: str) -> int:
+    print(f"kaspflow: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main_submit(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="submit", description="Create a kaspflow job from a SNP file and print its name.")
+    _add_request_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        job_dir = submit(args)
+    except KaspflowError as exc:
+        return _error(str(exc))
+    print(job_dir.name)
+    return 0
+
+
+def main_design(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="design", description="Submit a SNP file and design its KASP assays in one step.")
+    _add_request_arguments(parser)
+    parser.add_argument("--cores", type=int, default=1, help="CPU cores for the workflow (default 1)")
+    args = parser.parse_args(argv)
+    try:
+        job_dir = submit(args)
+    except KaspflowError as exc:
+        return _error(str(exc))
+    print(f"job {job_dir.name} submitted; designing", file=sys.stderr)
+    relative = os.path.relpath(job_dir / "assays.tsv", ROOT)
+    status = run_workflow([relative], args.configfile, args.cores)
+    if status != 0:
+        print(f"kaspflow: the workflow failed for job {job_dir.name}; see {job_dir}/logs/",
+              file=sys.stderr)
+        return 1
+    print(job_dir.name)
+    print(f"results: {job_dir}", file=sys.stderr)
+    return 0
+
+
+def main_genomes(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="genomes", description="List the configured genomes with sequence counts and sizes.")
+    parser.add_argument("--configfile", action="append", default=[],
+                        help="extra YAML config merged over config/config.yaml")
+    args = parser.parse_args(argv)
+    try:
+        config = _load(args.configfile)
+    except KaspflowError as exc:
+        return _error(str(exc))
+    status = 0
+    print("genome\tsequences\ttotal_bp\tfasta")
+    for name, genome_config in sorted((config.get("genomes") or {}).items()):
+        fasta = resolve_path(genome_config["fasta"])
+        try:
+            with Genome(fasta, index_dir=resolve_path(config["index_dir"])) as genome:
+                total = sum(s.length for s in genome.sequences)
+                print(f"{name}\t{len(genome.sequences)}\t{total}\t{fasta}")
+        except KaspflowError as exc:
+            print(f"{name}\t-\t-\t{fasta}: {exc}")
+            status = 1
+    return status

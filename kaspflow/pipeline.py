@@ -1,0 +1,189 @@
+"""The four steps of a job, as plain functions the workflow rules call.
+
+validate_request -> extract_flanks -> design_assays -> write_report. Each step
+reads and writes JSON-lines files under ``<job>/work/``, keeps every input record
+(a record that failed carries its reason forward), and refreshes the job's
+``.running`` marker so the retention cleanup never removes a job mid-run.
+"""
+
+import dataclasses
+import json
+import logging
+import time
+from pathlib import Path
+
+from .config import resolve_path
+from .design import design_assays, tail_oligos
+from .errors import SnpError
+from .extract import Target, extract_target
+from .genome import Genome
+from .jobs import REQUEST_DIR, mark_finished, mark_running, read_job
+from .report import (ASSAY_COLUMNS, SNP_COLUMNS, allele_text, write_order, write_tsv)
+from .settings import design_settings
+from .variants import Variant, read_variants
+
+log = logging.getLogger("kaspflow")
+
+# Refresh the running marker after this many SNPs of a long design step.
+HEARTBEAT_EVERY = 200
+
+
+def _write_jsonl(path, records):
+    with open(path, "w") as handle:
+        for record in records:
+            handle.write(json.dumps(record) + "\n")
+
+
+def _read_jsonl(path):
+    with open(path) as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def job_log(job_dir: Path, message: str) -> None:
+    """Log ``message`` and append it to the job's own ``job.log``."""
+    log.info(message)
+    with open(job_dir / "job.log", "a") as handle:
+        handle.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {message}\n")
+
+
+def validate_request(job_dir: str | Path, output: str | Path) -> None:
+    """Read the submitted SNP file and write one record per input line to ``output``."""
+    job_dir = Path(job_dir)
+    mark_running(job_dir, "validate_request")
+    job = read_job(job_dir)
+    snp_path = job_dir / REQUEST_DIR / job["snp_file"]
+    fmt, variants = read_variants(snp_path, job.get("format", "auto"))
+    job_log(job_dir, f"job {job['job']} started: genome {job['genome']}, {len(variants)} SNP records "
+                     f"({fmt}), file {job['snp_file']}")
+    _write_jsonl(output, [dataclasses.asdict(v) for v in variants])
+
+
+def extract_flanks(job_dir: str | Path, variants_path: str | Path, output: str | Path) -> None:
+    """Place each variant on the genome and write its flanks, or its failure reason."""
+    job_dir = Path(job_dir)
+    mark_running(job_dir, "extract_flanks")
+    job = read_job(job_dir)
+    settings = design_settings(job.get("design"))
+    flank = settings.max_product
+    records = []
+    with Genome(resolve_path(job["fasta"]), index_dir=resolve_path(job.get("index_dir", "resources/index")),
+                aliases=job.get("aliases")) as genome:
+        for item in _read_jsonl(variants_path):
+            variant = Variant(**item)
+            record = {"variant": item, "target": None}
+            if not variant.error:
+                try:
+                    target = extract_target(genome, variant, flank)
+                    record["target"] = _target_record(target)
+                    if target.chrom != variant.chrom:
+                        variant.notes.append(f"sequence '{variant.chrom}' read as '{target.chrom}'")
+                        record["variant"] = dataclasses.asdict(variant)
+                except SnpError as exc:
+                    record["variant"]["error"] = str(exc)
+            records.append(record)
+    failed = sum(1 for r in records if r["target"] is None)
+    log.info("extracted flanks of %d SNPs, %d failed", len(records) - failed, failed)
+    _write_jsonl(output, records)
+
+
+def _target_record(target: Target) -> dict:
+    fields = dataclasses.asdict(target)
+    fields.pop("variant")
+    return fields
+
+
+def design_job(job_dir: str | Path, targets_path: str | Path, output: str | Path) -> None:
+    """Design assays for every placed variant and write the ranked assays or the reason."""
+    job_dir = Path(job_dir)
+    mark_running(job_dir, "design_assays")
+    job = read_job(job_dir)
+    settings = design_settings(job.get("design"))
+    records = _read_jsonl(targets_path)
+    started = time.monotonic()
+    for number, record in enumerate(records, start=1):
+        if number % HEARTBEAT_EVERY == 0:
+            mark_running(job_dir, "design_assays")
+            log.info("designed %d of %d SNPs", number, len(records))
+        record["assays"] = []
+        if record["target"] is None:
+            continue
+        variant = Variant(**record["variant"])
+        target = Target(variant=variant, **record["target"])
+        try:
+            assays = design_assays(target, settings)
+        except SnpError as exc:
+            record["variant"]["error"] = str(exc)
+            continue
+        record["assays"] = [_assay_row(target, assay, rank, settings)
+                            for rank, assay in enumerate(assays, start=1)]
+    log.info("design step took %.1f s for %d SNPs", time.monotonic() - started, len(records))
+    _write_jsonl(output, records)
+
+
+def _assay_row(target: Target, assay, rank: int, settings) -> dict:
+    fam_allele, hex_allele, primer_fam, primer_hex = tail_oligos(assay, settings)
+    variant = target.variant
+    alleles = {"ref": variant.ref, "alt": variant.alt}
+    tms = {"ref": assay.tm_ref, "alt": assay.tm_alt}
+    return {
+        "snp_id": variant.snp_id,
+        "chrom": target.chrom,
+        "pos": variant.pos,
+        "ref": allele_text(variant.ref),
+        "alt": allele_text(variant.alt),
+        "rank": rank,
+        "strand": assay.strand,
+        "allele_fam": allele_text(alleles[fam_allele]),
+        "allele_hex": allele_text(alleles[hex_allele]),
+        "primer_fam": primer_fam,
+        "primer_hex": primer_hex,
+        "primer_common": assay.primer_common,
+        "tm_fam": tms[fam_allele],
+        "tm_hex": tms[hex_allele],
+        "tm_common": assay.tm_common,
+        "product_size": assay.product_size,
+        "penalty": round(assay.penalty, 3),
+        "flags": ",".join(assay.flags),
+        "product_size_alt": assay.product_size_alt,
+        "as_start": assay.as_start,
+        "as_end": assay.as_end,
+        "common_start": assay.common_start,
+        "common_end": assay.common_end,
+        "genome_checked": "yes" if target.genome_checked else "no",
+    }
+
+
+def write_report(job_dir: str | Path, designs_path: str | Path, assays_out: str | Path,
+                 snps_out: str | Path, order_out: str | Path) -> None:
+    """Write assays.tsv, snps.tsv and order.csv, then mark the job finished."""
+    job_dir = Path(job_dir)
+    mark_running(job_dir, "write_report")
+    job = read_job(job_dir)
+    records = _read_jsonl(designs_path)
+    assays, snps = [], []
+    for record in records:
+        variant = record["variant"]
+        target = record["target"] or {}
+        assays.extend(record["assays"])
+        snps.append({
+            "snp_id": variant["snp_id"],
+            "chrom": target.get("chrom", variant["chrom"]),
+            "pos": variant["pos"] or "",
+            "ref": allele_text(variant["ref"]),
+            "alt": allele_text(variant["alt"]),
+            "status": "designed" if record["assays"] else "failed",
+            "reason": "" if record["assays"] else variant["error"],
+            "n_assays": len(record["assays"]),
+            "line": variant["line"],
+            "input_id": variant["input_id"],
+            "input_chrom": variant["chrom"],
+            "note": "; ".join(variant["notes"]),
+        })
+
+    write_tsv(assays_out, ASSAY_COLUMNS, assays)
+    write_tsv(snps_out, SNP_COLUMNS, snps)
+    write_order(order_out, assays)
+    designed = sum(1 for s in snps if s["status"] == "designed")
+    job_log(job_dir, f"job {job['job']} finished: {len(snps)} SNP records, {designed} designed, "
+                     f"{len(snps) - designed} failed, {len(assays)} assays")
+    mark_finished(job_dir)

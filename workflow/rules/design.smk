@@ -1,0 +1,50 @@
+# The per-job design steps. Each rule is a thin adapter; see kaspflow/pipeline.py.
+
+
+rule validate_request:
+    input:
+        job=f"{RESULTS}/{{job}}/job.yaml",
+    output:
+        f"{RESULTS}/{{job}}/work/variants.jsonl",
+    log:
+        f"{RESULTS}/{{job}}/logs/validate_request.log",
+    script:
+        "../scripts/validate_request.py"
+
+
+rule extract_flanks:
+    input:
+        job=f"{RESULTS}/{{job}}/job.yaml",
+        variants=f"{RESULTS}/{{job}}/work/variants.jsonl",
+    output:
+        f"{RESULTS}/{{job}}/work/targets.jsonl",
+    log:
+        f"{RESULTS}/{{job}}/logs/extract_flanks.log",
+    script:
+        "../scripts/extract_flanks.py"
+
+
+rule design_assays:
+    input:
+        job=f"{RESULTS}/{{job}}/job.yaml",
+        targets=f"{RESULTS}/{{job}}/work/targets.jsonl",
+    output:
+        f"{RESULTS}/{{job}}/work/designs.jsonl",
+    log:
+        f"{RESULTS}/{{job}}/logs/design_assays.log",
+    script:
+        "../scripts/design_assays.py"
+
+
+rule write_report:
+    input:
+        job=f"{RESULTS}/{{job}}/job.yaml",
+        designs=f"{RESULTS}/{{job}}/work/designs.jsonl",
+    output:
+        assays=f"{RESULTS}/{{job}}/assays.tsv",
+        snps=f"{RESULTS}/{{job}}/snps.tsv",
+        order=f"{RESULTS}/{{job}}/order.csv",
+    log:
+        f"{RESULTS}/{{job}}/logs/write_report.log",
+    script:
+        "../scripts/write_report.py"
