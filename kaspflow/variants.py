@@ -1,73 +1,101 @@
 """Read the SNPs a user submits.
 
-Every reader returns one :class:`Variant` per input record, in file order, with
-the 1-based line number it came from. A record that cannot be used keeps its
-place with ``error`` set, so the job reports it instead of dropping it. Only a
-file that is unusable as a whole raises :class:`~kaspflow.errors.InputError`.
+Every reader returns one :class:`Variant` per input record (per ALT allele where a
+record lists several), in file order, with the 1-based line number it came from. A
+record that cannot be used keeps its place with ``error`` set, and a valid record left
+out on purpose keeps its place with ``skip`` set, so the job reports both instead of
+dropping them. Only a file or an option that is unusable as a whole raises
+:class:`~kaspflow.errors.InputError`.
 
-Positions are 1-based closed, as users write them.
+Positions are 1-based closed, as users write them. The readers live in
+:mod:`kaspflow.inputs`; this module chooses one and finishes its records.
 """
 
+import gzip
 import re
-from dataclasses import dataclass, field
+import zlib
 from pathlib import Path
 
-from .dna import IUPAC_CODES, is_unambiguous
 from .errors import InputError
+from .inputs.polymarker import read_polymarker
+from .inputs.records import (EMPTY_ALLELE, ReadOptions, Region, Variant, check_alleles,
+                             parse_options, parse_region)
+from .inputs.tables import data_lines, read_mutant_list, read_snp_list, read_table
+from .inputs.vcf import read_vcf
 
-# Empty-allele spellings used by marker lists for the missing side of an indel.
-EMPTY_ALLELE = {"*", "-", ""}
+__all__ = [
+    "EMPTY_ALLELE", "READERS", "ReadOptions", "Region", "Variant", "assign_ids", "check_alleles",
+    "count_designable", "detect_format", "parse_region", "read_text", "read_variants",
+]
 
-_HEADER_NAMES = {
-    "chrom": "chrom", "chr": "chrom", "chromosome": "chrom", "#chrom": "chrom", "seqid": "chrom",
-    "contig": "chrom", "pos": "pos", "position": "pos", "id": "snp_id", "snp_id": "snp_id",
-    "name": "snp_id", "marker": "snp_id", "ref": "ref", "alt": "alt",
+READERS = {
+    "table": read_table,
+    "vcf": read_vcf,
+    "polymarker": read_polymarker,
+    "snp_list": read_snp_list,
+    "mutant_list": read_mutant_list,
 }
 
+EXAMPLES = {
+    "table": "lines of CHROM POS [ID] REF ALT, for example 'chr7A 7659 T C'",
+    "vcf": "VCF records after the #CHROM header line",
+    "polymarker": "lines of ID,CHR,SEQ[A/G]SEQ",
+    "snp_list": "lines of contig,ref,pos,alt[,target], for example 'contig1,T,3334,G'",
+    "mutant_list": "lines of seqid,library,position,wt_base,mut_base after that header",
+}
 
-@dataclass
-class Variant:
-    """One submitted variant: REF and ALT at a 1-based position of a named sequence.
-
-    An empty ``ref`` is an insertion before ``pos``; an empty ``alt`` a deletion of ``ref``.
-    """
-
-    line: int
-    snp_id: str
-    chrom: str
-    pos: int
-    ref: str
-    alt: str
-    input_id: str = ""
-    error: str = ""
-    notes: list[str] = field(default_factory=list)
+_SEQUENCE = re.compile(r"[A-Za-z]{20,}")
 
 
-def read_variants(path: str | Path, fmt: str = "auto") -> tuple[str, list[Variant]]:
+def read_variants(path: str | Path, fmt: str = "auto",
+                  options: dict | None = None) -> tuple[str, list[Variant]]:
     """Read the SNP file at ``path`` and return (format name, variants).
 
-    Raises InputError when the file is empty, binary, or holds no SNP record.
+    ``options`` may hold ``samples`` (two VCF sample names: keep sites where they are
+    homozygous for different alleles), ``region`` (``CHROM`` or ``CHROM:START-END``,
+    1-based closed) and ``include_filtered`` (design VCF records that fail FILTER).
+    Raises InputError when the file is empty, binary or holds no SNP record, when the
+    format or an option is invalid, or when a VCF is malformed.
     """
     path = Path(path)
-    text = read_text(path)
+    read_options = parse_options(options)
+    text, compressed = read_text(path)
+
     if fmt == "auto":
         fmt = detect_format(text)
     reader = READERS.get(fmt)
     if reader is None:
-        raise InputError(f"unknown SNP file format '{fmt}'; use one of: {', '.join(READERS)}")
+        raise InputError(f"unknown SNP file format '{fmt}'; use one of: auto, {', '.join(READERS)}")
+    if compressed and fmt != "vcf":
+        raise InputError(f"{path} is gzip-compressed, but only a VCF may be compressed; "
+                         f"decompress it first (gunzip {path.name})")
+    _check_options_fit(path, fmt, read_options)
 
-    variants = reader(text)
+    try:
+        variants = reader(text, read_options) if fmt == "vcf" else reader(text)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     if not variants:
-        raise InputError(
-            f"{path}: no SNP lines found; expected lines of CHROM POS [ID] REF ALT, "
-            "for example 'chr7A 7659 T C'"
-        )
+        raise InputError(f"{path}: no SNP records found, only blank lines, comments or a header; "
+                         f"expected {EXAMPLES[fmt]}")
+
+    if read_options.region is not None:
+        apply_region(path, variants, read_options.region)
     assign_ids(variants)
     return fmt, variants
 
 
-def read_text(path: Path) -> str:
-    """Return the file as text, rejecting binary and compressed files with a clear message."""
+def count_designable(variants: list[Variant]) -> int:
+    """Return how many variants have neither an ``error`` nor a ``skip`` reason."""
+    return sum(1 for variant in variants if not variant.error and not variant.skip)
+
+
+def read_text(path: Path) -> tuple[str, bool]:
+    """Return (text, was gzip-compressed), rejecting binary files with a clear message.
+
+    The text has its UTF-8 byte order mark removed and Windows or old Mac line ends
+    turned into '\\n'.
+    """
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -75,10 +103,15 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise InputError(f"cannot read SNP file {path}: {exc.strerror}") from None
 
-    if data[:2] == b"\x1f\x8b":
-        raise InputError(f"{path} is gzip-compressed; decompress it first (gunzip {path.name})")
+    compressed = data[:2] == b"\x1f\x8b"
+    if compressed:
+        data = _gunzip(path, data)
+    if data[:4] == b"PK\x03\x04":
+        raise InputError(f"{path} is a ZIP archive (an .xlsx workbook is one); "
+                         "export the sheet as tab-separated text")
     if b"\x00" in data[:65536]:
         raise InputError(f"{path} is a binary file, not a text SNP table; export it as tab-separated text")
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -87,145 +120,102 @@ def read_text(path: Path) -> str:
         ) from None
     if not text.strip():
         raise InputError(f"{path} is empty; it must list at least one SNP")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), compressed
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
+    # gzip.decompress reads every member, so bgzip files (many gzip members) work too.
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{path} starts like a gzip file but cannot be decompressed ({exc}); "
+                         "upload the file again or send it uncompressed") from None
 
 
 def detect_format(text: str) -> str:
-    """Return the name of the reader for ``text``."""
-    # NOTE: only the CHROM POS [ID] REF ALT table is read so far; VCF and
-    # PolyMarker files are recognised so that users get a clear message.
-    for line in text.splitlines():
-        if line.startswith("##fileformat=VCF"):
-            return "vcf"
-        if line.strip() and not line.startswith("#"):
-            if "[" in line and "/" in line and "]" in line:
-                return "polymarker"
-            return "table"
+    """Return the name of the reader for ``text``.
+
+    The first rule that matches wins, so every file gets exactly one format:
+
+    1. ``vcf``: the file starts with ``##fileformat=VCF``.
+    2. ``mutant_list``: the first line that is neither blank nor a '#' comment is the
+       header ``seqid,library,position,wt_base,mut_base``.
+    3. ``polymarker``: that line holds ``[x/y]``, or it has 2 or 3 comma-separated
+       fields of which the last is a sequence of 20 or more letters.
+    4. ``snp_list``: that line has 4 or 5 comma-separated fields, the second is not a
+       number and the third is a whole number (``contig,ref,pos,alt[,target]``), whereas
+       a comma-separated table has its number, POS, second.
+    5. ``table``: anything else, including a file with no data line at all.
+    """
+    if text.startswith("##fileformat=VCF"):
+        return "vcf"
+    first = next((line for _, line in data_lines(text)), "")
+    fields = [f.strip() for f in first.split(",")]
+
+    if [f.lower() for f in fields[:5]] == ["seqid", "library", "position", "wt_base", "mut_base"]:
+        return "mutant_list"
+    if re.search(r"\[[^\[\]/]*/[^\[\]/]*\]", first):
+        return "polymarker"
+    if len(fields) in (2, 3) and _SEQUENCE.fullmatch(fields[-1]):
+        return "polymarker"
+    if len(fields) in (4, 5) and not fields[1].isdigit() and fields[2].isdigit():
+        return "snp_list"
     return "table"
 
 
-def _split(line: str) -> list[str]:
-    if "\t" in line:
-        return [f.strip() for f in line.split("\t")]
-    if "," in line:
-        return [f.strip() for f in line.split(",")]
-    return line.split()
+def _check_options_fit(path: Path, fmt: str, options: ReadOptions) -> None:
+    if options.samples is not None and fmt != "vcf":
+        raise InputError(f"{path}: the samples option needs a VCF with genotypes, but the file "
+                         f"was read as {fmt}; remove samples or submit a VCF")
+    if options.region is not None and fmt == "polymarker":
+        raise InputError(f"{path}: the region option needs positions, but PolyMarker lines give "
+                         "only a sequence; remove region or submit CHROM POS REF ALT lines")
 
 
-def read_table(text: str) -> list[Variant]:
-    """Read a CHROM POS [ID] REF ALT table (tab, comma or whitespace separated, header optional)."""
-    variants: list[Variant] = []
-    columns: list[str] | None = None
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.strip()
-        if not line or (line.startswith("#") and not _is_header(line)):
-            continue
-        fields = _split(line)
+def apply_region(path: Path, variants: list[Variant], region: Region) -> None:
+    """Set ``skip`` on valid variants outside ``region``; raise InputError when no record is on its sequence."""
+    chroms = sorted({variant.chrom for variant in variants if variant.chrom})
+    if region.chrom not in chroms:
+        shown = ", ".join(chroms[:10]) + (f" and {len(chroms) - 10} more" if len(chroms) > 10 else "")
+        raise InputError(f"{path}: region '{region}' names sequence '{region.chrom}', but no record "
+                         f"is on it; the file's sequences are: {shown or 'none'}")
 
-        if columns is None and not variants and _is_header(line):
-            columns = [_HEADER_NAMES.get(f.lower(), f.lower()) for f in fields]
-            missing = {"chrom", "pos", "ref", "alt"} - set(columns)
-            if missing:
-                raise InputError(
-                    f"line {number}: header '{line}' lacks column(s) {', '.join(sorted(missing))}; "
-                    "name the columns CHROM POS ID REF ALT"
-                )
-            continue
-        variants.append(_table_record(number, fields, columns))
-    return variants
-
-
-def _is_header(line: str) -> bool:
-    fields = [f.lower() for f in _split(line.lstrip("#"))]
-    return "pos" in fields or "position" in fields
-
-
-def _table_record(number: int, fields: list[str], columns: list[str] | None) -> Variant:
-    if columns is not None:
-        values = dict(zip(columns, fields))
-        if len(fields) != len(columns):
-            return _bad(number, fields, f"line {number} has {len(fields)} columns but the header "
-                        f"names {len(columns)}; fix the line or the header")
-    elif len(fields) == 4:
-        values = dict(zip(("chrom", "pos", "ref", "alt"), fields))
-    elif len(fields) == 5:
-        values = dict(zip(("chrom", "pos", "snp_id", "ref", "alt"), fields))
-    else:
-        return _bad(number, fields, f"line {number} has {len(fields)} columns; expected 4 "
-                    "(CHROM POS REF ALT) or 5 (CHROM POS ID REF ALT)")
-
-    chrom, pos_text = values["chrom"], values["pos"]
-    input_id = values.get("snp_id", "")
-    if input_id == ".":
-        input_id = ""
-    variant = Variant(number, input_id, chrom, 0, values["ref"], values["alt"], input_id=input_id)
-
-    if not re.fullmatch(r"\d+", pos_text) or int(pos_text) == 0:
-        variant.error = (f"line {number}: position '{pos_text}' is not a positive whole number; "
-                         "POS is the 1-based position of the SNP on its sequence")
-        return variant
-    variant.pos = int(pos_text)
-    variant.ref, variant.alt, variant.error = check_alleles(number, values["ref"], values["alt"])
-    return variant
-
-
-def check_alleles(number: int, ref: str, alt: str) -> tuple[str, str, str]:
-    """Return (REF, ALT, error) with the alleles upper-cased and '*'/'-' read as empty."""
-    ref_u, alt_u = ref.upper(), alt.upper()
-    ref_u = "" if ref_u in EMPTY_ALLELE else ref_u
-    alt_u = "" if alt_u in EMPTY_ALLELE else alt_u
-
-    for name, allele, shown in (("REF", ref_u, ref), ("ALT", alt_u, alt)):
-        if allele and not is_unambiguous(allele):
-            if set(allele) <= IUPAC_CODES:
-                reason = (f"line {number}: {name} '{shown}' contains an IUPAC ambiguity code; "
-                          "give the two alleles as A, C, G or T, for example [A/G]")
-            else:
-                reason = (f"line {number}: {name} '{shown}' is not a DNA allele; "
-                          "use A, C, G, T, or * / - for a deleted allele")
-            return ref_u, alt_u, reason
-    if not ref_u and not alt_u:
-        return ref_u, alt_u, f"line {number}: both alleles are empty; give at least one base"
-    if ref_u == alt_u:
-        return ref_u, alt_u, (f"line {number}: REF and ALT are both '{ref}'; "
-                              "a SNP needs two different alleles")
-    return ref_u, alt_u, ""
-
-
-def _bad(number: int, fields: list[str], reason: str) -> Variant:
-    return Variant(number, "", fields[0] if fields else "", 0, "", "", error=reason)
-
-
-def _read_unsupported(name: str):
-    def reader(text: str) -> list[Variant]:
-        raise InputError(
-            f"{name} input is not supported yet; convert the file to a CHROM POS ID REF ALT table"
-        )
-    return reader
-
-
-READERS = {
-    "table": read_table,
-    "vcf": _read_unsupported("VCF"),
-    "polymarker": _read_unsupported("PolyMarker"),
-}
+    # The region reason replaces a FILTER or genotype reason: it is the first thing a user checks.
+    for variant in variants:
+        if not variant.error and not region.contains(variant.chrom, variant.pos):
+            variant.skip = f"{variant.chrom}:{variant.pos} is outside the region {region}"
 
 
 def assign_ids(variants: list[Variant]) -> None:
     """Give every variant a unique ``snp_id``.
 
-    A record without an ID gets CHROM_POS_REF_ALT. A repeated ID is renamed with
-    a ``_dup2``, ``_dup3``... suffix and a note, so no record is lost.
+    A record without an ID gets CHROM_POS_REF_ALT (``-`` for an empty allele), or
+    ``line<N>`` when it has no position. A repeated ID is renamed ``<id>_dup2``,
+    ``<id>_dup3``... with a note; a suffix that some other record uses as its own ID
+    is passed over, so a renamed ID never takes a later record's ID.
     """
-    seen: dict[str, int] = {}
-    for variant in variants:
-        base = variant.input_id or (
-            f"{variant.chrom}_{variant.pos}_{variant.ref or '-'}_{variant.alt or '-'}"
-            if variant.pos else f"line{variant.line}")
-        count = seen.get(base, 0) + 1
-        seen[base] = count
-        if count == 1:
+    wanted = [variant.snp_id or _generated_id(variant) for variant in variants]
+    taken = set(wanted)
+    first_line: dict[str, int] = {}
+    used: set[str] = set()
+
+    for variant, base in zip(variants, wanted):
+        if base not in used:
             variant.snp_id = base
-        else:
-            variant.snp_id = f"{base}_dup{count}"
-            variant.notes.append(f"ID '{base}' repeats an earlier line; renamed to {variant.snp_id}")
+            used.add(base)
+            first_line[base] = variant.line
+            continue
+
+        count = 2
+        while f"{base}_dup{count}" in taken or f"{base}_dup{count}" in used:
+            count += 1
+        variant.snp_id = f"{base}_dup{count}"
+        used.add(variant.snp_id)
+        variant.notes.append(f"ID '{base}' is already used on line {first_line[base]}; "
+                             f"renamed to {variant.snp_id}")
+
+
+def _generated_id(variant: Variant) -> str:
+    if not variant.pos:
+        return f"line{variant.line}"
+    return f"{variant.chrom}_{variant.pos}_{variant.ref or '-'}_{variant.alt or '-'}"

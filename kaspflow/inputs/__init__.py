@@ -1,0 +1,1 @@
+"""Readers for the SNP files users submit; :mod:`kaspflow.variants` is the public entry point."""
