@@ -62,7 +62,7 @@ JOB_LINK = "job link"
 NOT_A_JOB = "not a job"
 LEFTOVER = "leftover"
 
-# What the cleanup decided for an entry.
+# Decisions the cleanup makes about an entry.
 REMOVE = "remove"
 KEEP_FRESH = "fresh"
 KEEP_RUNNING = "running"
@@ -152,9 +152,9 @@ def read_env_overrides(environ: Mapping[str, str]) -> dict:
 
 
 def _tree_stats(path: Path) -> tuple[float, int, str]:
-    """Walk a job tree without following symlinks; return newest mtime, total size, first error.
+    """Return the newest mtime, the total size and the first read error of a job tree.
 
-    The size is the sum of the apparent sizes of files and symlinks. Entries that
+    Symlinks are not followed. The size is the sum of the apparent sizes of files and symlinks. Entries that
     vanish during the walk are skipped, because a job may be written meanwhile.
     """
     newest = os.lstat(path).st_mtime
@@ -291,7 +291,7 @@ def _assess_job(name: str, path: Path, retention_hours: float, now: float,
 
 def scan(results_dir: str | os.PathLike, retention_hours: float, now: float,
          stale_hours: float) -> list[JobAge]:
-    """Classify every entry directly under ``results_dir``; delete nothing.
+    """Return one JobAge for each entry directly under ``results_dir``, deleting nothing.
 
     A job expires when its age in hours is at least its window, so a window of 0
     expires every job that is not running. Dot-named scratch entries other than
@@ -336,7 +336,7 @@ def scan(results_dir: str | os.PathLike, retention_hours: float, now: float,
 
 
 def _delete_tree(path: Path) -> str:
-    """Delete a directory tree without following symlinks; return the first error or ''.
+    """Delete a directory tree without following symlinks and return the first error, or ''.
 
     The deletion goes on past errors, so as much as possible is freed.
     """
@@ -355,29 +355,34 @@ def _delete_tree(path: Path) -> str:
     return errors[0] + more
 
 
+class KeepJob(Exception):
+    """Raised when a job that the scan found expired must be kept after all; the message is why."""
+
+
 def _remove_job(entry: JobAge, root: Path, retention_hours: float, now: float,
                 stale_hours: float) -> str:
-    """Remove one expired job directory; return '' on success or the error text.
+    """Remove one expired job directory and return the deletion error, or '' on success.
 
     The job is checked again just before and after the rename, so a job that
-    starts running after the scan is put back rather than deleted.
+    starts running after the scan is put back rather than deleted (KeepJob).
     """
-    fresh = _assess_job(entry.name, entry.path, retention_hours, now, stale_hours)
-    if fresh.decision != REMOVE:
-        return f"skipped: its state changed since the scan ({fresh.decision})"
+    current = _assess_job(entry.name, entry.path, retention_hours, now, stale_hours)
+    if current.decision != REMOVE:
+        raise KeepJob(f"its state changed since the scan ({current.decision})")
 
     info = os.lstat(entry.path)
     if not stat.S_ISDIR(info.st_mode) or entry.path.parent != root:
-        return "skipped: it is no longer a directory inside the results folder"
+        raise KeepJob("it is no longer a directory inside the results folder")
 
     trash = root / f"{REMOVING_PREFIX}{secrets.token_hex(8)}"
     os.rename(entry.path, trash)
     if _is_running(trash, max(now, time.time()), stale_hours):
         os.rename(trash, entry.path)
-        return "skipped: it started running during the cleanup"
+        raise KeepJob("it started running during the cleanup")
 
-    # NOTE: a workflow step that starts between the check above and the deletion
-    # below loses its job; the window is a few milliseconds per job.
+    # NOTE: a design run that listed this job before the rename can still start a
+    # step for it, and that step finds the job folder gone. Only expired jobs are
+    # exposed, and the running check above catches every step that already started.
     return _delete_tree(trash)
 
 
@@ -408,16 +413,16 @@ def remove_expired(results_dir: str | os.PathLike, retention_hours: float, *, dr
         return report
 
     for entry in scan(root, retention_hours, now, stale_hours):
-        shown = display_name(entry.name)
+        printable = display_name(entry.name)
         if entry.decision == LEAVE:
-            log.info("not a job directory, left in place: %s", shown)
+            log.info("not a job directory, left in place: %s", printable)
             report.left.append(entry.name)
         elif entry.decision == KEEP_ERROR:
-            log.error("kept job '%s': %s", shown, entry.error)
+            log.error("kept job '%s': %s", printable, entry.error)
             report.errors.append(entry.name)
             report.kept.append(entry.name)
         elif entry.decision in (KEEP_FRESH, KEEP_RUNNING):
-            log.debug("kept job '%s' (%s, age %.1f h)", shown, entry.decision, entry.age_hours)
+            log.debug("kept job '%s' (%s, age %.1f h)", printable, entry.decision, entry.age_hours)
             report.kept.append(entry.name)
         elif entry.kind == LEFTOVER:
             _retry_leftover(entry, dry_run, report, log)
@@ -438,25 +443,26 @@ def remove_expired(results_dir: str | os.PathLike, retention_hours: float, *, dr
 
 def _remove_entry(entry: JobAge, root: Path, retention_hours: float, now: float,
                   stale_hours: float, report: CleanupReport, log: logging.Logger) -> None:
-    shown = display_name(entry.name)
+    printable = display_name(entry.name)
     try:
         if entry.kind == JOB_LINK:
             os.unlink(entry.path)
             error = ""
         else:
             error = _remove_job(entry, root, retention_hours, now, stale_hours)
+    except KeepJob as reason:
+        log.info("kept job '%s': %s", printable, reason)
+        report.kept.append(entry.name)
+        return
     except FileNotFoundError:
-        log.info("job '%s' was already removed by someone else", shown)
+        log.info("job '%s' disappeared before its removal, so another process removed it", printable)
         return
     except OSError as exc:
         error = f"{exc.strerror or exc}"
 
-    if error.startswith("skipped:"):
-        log.info("kept job '%s', %s", shown, error)
-        report.kept.append(entry.name)
-    elif error:
+    if error:
         log.error("failed to remove job '%s' (age %.1f h): %s; fix the permissions and the next "
-                  "pass retries", shown, entry.age_hours, error)
+                  "pass retries", printable, entry.age_hours, error)
         report.errors.append(entry.name)
     else:
         _log_entry(entry, False, log)
@@ -489,9 +495,10 @@ def _retry_leftover(entry: JobAge, dry_run: bool, report: CleanupReport,
 
 @contextmanager
 def cleanup_lock(results_dir: str | os.PathLike) -> Iterator[bool]:
-    """Hold an exclusive flock on ``<results_dir>/.cleanup.lock``; yield False when another holds it.
+    """Take an exclusive flock on ``<results_dir>/.cleanup.lock`` and yield whether it was acquired.
 
-    The lock is released when the process ends, even if it is killed.
+    The yield is False when another process holds the lock. The kernel releases
+    the lock when the process ends, even if it is killed.
     """
     path = Path(results_dir) / LOCK_FILE
     with open(path, "a") as handle:

@@ -56,7 +56,7 @@ def make_job(results: Path, name: str, *, finished_hours=None, activity_hours=0.
 
 
 def run_cleanup(results: Path, retention_hours: float = 24, **options):
-    """Run remove_expired with a private logger; return the report and the log text."""
+    """Run remove_expired with a private logger and return the report and the log text."""
     stream = io.StringIO()
     logger = logging.getLogger(f"test-retention-{id(stream)}")
     logger.setLevel(logging.DEBUG)
@@ -352,6 +352,19 @@ def test_leftover_of_failed_removal_retried(shared_results):
     assert not leftovers[0].exists()
     assert "deleted the rest of an earlier removal" in log
     assert report.exit_status == 0
+
+
+def test_job_started_after_scan_kept(results):
+    job = make_job(results, "restarted", finished_hours=30, activity_hours=30)
+    [entry] = retention.scan(results, 24, NOW, 6)
+    (job / ".running").write_text("host 1 design_assays\n")
+    os.utime(job / ".running", (NOW, NOW))
+
+    with pytest.raises(retention.KeepJob, match="state changed since the scan"):
+        retention._remove_job(entry, results.resolve(), 24, NOW, 6)
+    assert entry.decision == retention.REMOVE
+    assert (results / "restarted" / "job.yaml").is_file()
+    assert sorted(os.listdir(results)) == ["restarted"]
 
 
 def test_dry_run_removes_nothing(results):
