@@ -6,7 +6,6 @@ created), 1 when the workflow run itself fails.
 
 import argparse
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,9 +86,10 @@ def run_workflow(targets: list[str], configfiles: list[str], cores: int) -> int:
         "--profile", str(ROOT / "profiles" / "default"),
         "--cores", str(cores),
     ]
+    # Targets come before --configfile, which takes every following argument.
+    command += targets
     if configfiles:
         command += ["--configfile", str(DEFAULT_CONFIG), *[str(Path(f).resolve()) for f in configfiles]]
-    command += targets
     return subprocess.call(command)
 
 
@@ -122,8 +122,9 @@ def main_design(argv: list[str] | None = None) -> int:
     except KaspflowError as exc:
         return _error(str(exc))
     print(f"job {job_dir.name} submitted; designing", file=sys.stderr)
-    relative = os.path.relpath(job_dir / "assays.tsv", ROOT)
-    status = run_workflow([relative], args.configfile, args.cores)
+    # The target must be spelled as the rules spell it: results_dir as configured.
+    results_dir = _load(args.configfile)["results_dir"].rstrip("/")
+    status = run_workflow([f"{results_dir}/{job_dir.name}/assays.tsv"], args.configfile, args.cores)
     if status != 0:
         print(f"kaspflow: the workflow failed for job {job_dir.name}; see {job_dir}/logs/",
               file=sys.stderr)

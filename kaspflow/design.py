@@ -145,18 +145,26 @@ def _design_strand(target: Target, side: _Orientation, settings: DesignSettings)
         return [], (f"only {side.shared_suffix} bases after the variant on this strand; "
                     f"the common primer needs an amplicon of at least {settings.min_product} bp")
 
+    # Primer3 scores every primer in its template, so hand it only the window an
+    # amplicon can span: from the longest allele-specific primer's 5' end to the
+    # largest product size.
     left_start = max(0, side.diff + 1 - max_size)
+    window_end = min(length, left_start + settings.max_product)
+    if window_end - common_start < min_size:
+        return [], (f"only {window_end - common_start} bases for the common primer inside the "
+                    f"largest amplicon ({settings.max_product} bp) on this strand")
     seq_args = {
         "SEQUENCE_ID": target.variant.snp_id,
-        "SEQUENCE_TEMPLATE": side.ref_seq,
-        "SEQUENCE_FORCE_LEFT_END": side.diff,
+        "SEQUENCE_TEMPLATE": side.ref_seq[left_start:window_end],
+        "SEQUENCE_FORCE_LEFT_END": side.diff - left_start,
         "SEQUENCE_PRIMER_PAIR_OK_REGION_LIST": [
-            [left_start, side.diff + 1 - left_start, common_start, length - common_start]
+            [0, side.diff + 1 - left_start, common_start - left_start, window_end - common_start]
         ],
     }
-    excluded = _soft_masked_regions(side.ref_case) if settings.soft_masked == "avoid" else []
-    if excluded:
-        seq_args["SEQUENCE_EXCLUDED_REGION"] = excluded
+    if settings.soft_masked == "avoid":
+        excluded = _soft_masked_regions(side.ref_case[left_start:window_end])
+        if excluded:
+            seq_args["SEQUENCE_EXCLUDED_REGION"] = excluded
     global_args = dict(settings.primer3)
     global_args.update(PRIMER3_FIXED)
 
@@ -169,7 +177,7 @@ def _design_strand(target: Target, side: _Orientation, settings: DesignSettings)
     assays = []
     rejected_alt = 0
     for i in range(pairs):
-        assay = _assay_from_pair(target, side, result, i, settings)
+        assay = _assay_from_pair(target, side, result, i, left_start, settings)
         if assay is None:
             rejected_alt += 1
         else:
@@ -183,11 +191,14 @@ def _design_strand(target: Target, side: _Orientation, settings: DesignSettings)
     return [], _explain(result, settings)
 
 
-def _assay_from_pair(target: Target, side: _Orientation, result: dict, i: int,
+def _assay_from_pair(target: Target, side: _Orientation, result: dict, i: int, offset: int,
                      settings: DesignSettings) -> Assay | None:
+    """Build the assay of Primer3's pair ``i``; ``offset`` is where its template starts in ``side``."""
     p3 = settings.primer3
-    left_start, left_len = result[f"PRIMER_LEFT_{i}"]
+    left_start, _ = result[f"PRIMER_LEFT_{i}"]
     right_end, right_len = result[f"PRIMER_RIGHT_{i}"]
+    left_start += offset
+    right_end += offset
     primer_ref = side.ref_seq[left_start:side.diff + 1]
     primer_alt = side.alt_seq[left_start:side.diff + 1]
     thermo = settings.thermo_kwargs()

@@ -22,7 +22,7 @@ RESULTS = config["results_dir"].rstrip("/")
 
 
 wildcard_constraints:
-    # Same rule as kaspflow.jobs.validate_job_name: no '/', no leading '.'.
+    # Same rule as kaspflow.jobs.validate_job_name: no path separator, no leading dot.
     job=r"[A-Za-z0-9_-][A-Za-z0-9._-]*",
 
 

@@ -8,6 +8,8 @@ rule validate_request:
         f"{RESULTS}/{{job}}/work/variants.jsonl",
     log:
         f"{RESULTS}/{{job}}/logs/validate_request.log",
+    conda:
+        "../envs/kaspflow.yaml"
     script:
         "../scripts/validate_request.py"
 
@@ -20,6 +22,8 @@ rule extract_flanks:
         f"{RESULTS}/{{job}}/work/targets.jsonl",
     log:
         f"{RESULTS}/{{job}}/logs/extract_flanks.log",
+    conda:
+        "../envs/kaspflow.yaml"
     script:
         "../scripts/extract_flanks.py"
 
@@ -32,6 +36,8 @@ rule design_assays:
         f"{RESULTS}/{{job}}/work/designs.jsonl",
     log:
         f"{RESULTS}/{{job}}/logs/design_assays.log",
+    conda:
+        "../envs/kaspflow.yaml"
     script:
         "../scripts/design_assays.py"
 
@@ -46,5 +52,7 @@ rule write_report:
         order=f"{RESULTS}/{{job}}/order.csv",
     log:
         f"{RESULTS}/{{job}}/logs/write_report.log",
+    conda:
+        "../envs/kaspflow.yaml"
     script:
         "../scripts/write_report.py"
