@@ -31,7 +31,7 @@ def make_job(results: Path, name: str, *, finished_hours: float, running: bool =
 
 
 @pytest.fixture
-def setup(tmp_path):
+def results_and_config(tmp_path):
     """Return a results folder and a config file that points the workflow at it."""
     results = tmp_path / "results"
     results.mkdir()
@@ -54,8 +54,8 @@ def run_wrapper(config: Path, *args: str, cwd: Path, **variables) -> subprocess.
     )
 
 
-def test_wrapper_removes_expired_jobs(setup, tmp_path):
-    results, config = setup
+def test_wrapper_removes_expired_jobs(results_and_config, tmp_path):
+    results, config = results_and_config
     make_job(results, "expired", finished_hours=30)
     make_job(results, "fresh", finished_hours=1)
     make_job(results, "designing", finished_hours=100, running=True)
@@ -69,8 +69,8 @@ def test_wrapper_removes_expired_jobs(setup, tmp_path):
     assert "not a job directory, left in place: notes.txt" in (results / ".cleanup.log").read_text()
 
 
-def test_wrapper_dry_run_removes_nothing(setup, tmp_path):
-    results, config = setup
+def test_wrapper_dry_run_removes_nothing(results_and_config, tmp_path):
+    results, config = results_and_config
     make_job(results, "expired", finished_hours=30)
 
     run = run_wrapper(config, "--dry-run", cwd=tmp_path)
@@ -79,8 +79,8 @@ def test_wrapper_dry_run_removes_nothing(setup, tmp_path):
     assert "would remove job 'expired' (age 30.0 h" in run.stderr
 
 
-def test_wrapper_env_override_applies(setup, tmp_path):
-    results, config = setup
+def test_wrapper_env_override_applies(results_and_config, tmp_path):
+    results, config = results_and_config
     make_job(results, "two-hours-old", finished_hours=2)
 
     run = run_wrapper(config, cwd=tmp_path, RETENTION_HOURS="1")
@@ -94,8 +94,8 @@ def test_wrapper_env_override_applies(setup, tmp_path):
     ("RETENTION_HOURS", ""),
     ("CLEANUP_INTERVAL", "soon"),
 ])
-def test_wrapper_rejects_bad_env(setup, tmp_path, variable, value):
-    results, config = setup
+def test_wrapper_rejects_bad_env(results_and_config, tmp_path, variable, value):
+    results, config = results_and_config
     make_job(results, "expired", finished_hours=30)
 
     run = run_wrapper(config, cwd=tmp_path, **{variable: value})
@@ -104,8 +104,8 @@ def test_wrapper_rejects_bad_env(setup, tmp_path, variable, value):
     assert (results / "expired").is_dir()
 
 
-def test_wrapper_skips_when_lock_held(setup, tmp_path):
-    results, config = setup
+def test_wrapper_skips_when_lock_held(results_and_config, tmp_path):
+    results, config = results_and_config
     make_job(results, "expired", finished_hours=30)
 
     with open(results / ".cleanup.lock", "a") as lock:
@@ -116,8 +116,8 @@ def test_wrapper_skips_when_lock_held(setup, tmp_path):
     assert (results / "expired").is_dir()
 
 
-def test_two_wrappers_remove_once(setup, tmp_path):
-    results, config = setup
+def test_two_wrappers_remove_once(results_and_config, tmp_path):
+    results, config = results_and_config
     names = [f"job-{index:03d}" for index in range(400)]
     for name in names:
         make_job(results, name, finished_hours=30)
@@ -136,8 +136,8 @@ def test_two_wrappers_remove_once(setup, tmp_path):
     assert sorted(os.listdir(results)) == [".cleanup.lock", ".cleanup.log"]
 
 
-def test_loop_stops_on_sigterm(setup, tmp_path):
-    results, config = setup
+def test_loop_stops_on_sigterm(results_and_config, tmp_path):
+    results, config = results_and_config
     make_job(results, "expired", finished_hours=30)
     log_path = tmp_path / "wrapper.log"
 
