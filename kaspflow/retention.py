@@ -203,12 +203,19 @@ def _finish_time(job: Path, now: float) -> float | None:
 
 
 def _is_running(job: Path, now: float, stale_hours: float) -> bool:
+    """Return whether the job has a fresh ``.running`` marker.
+
+    A dangling or looping job link has no marker, but a permission error is
+    raised, because the job may still be running.
+    """
     try:
         info = os.lstat(job / RUNNING_MARKER)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return False
-    except NotADirectoryError:
-        return False
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return False
+        raise
     return now - info.st_mtime < stale_hours * 3600
 
 
@@ -253,7 +260,13 @@ def _assess_link(name: str, path: Path, info: os.stat_result, retention_hours: f
     age = JobAge(name, path, JOB_LINK, KEEP_FRESH, retention_hours=retention_hours,
                  age_source="link mtime", size_bytes=info.st_size)
     age.age_hours = (now - info.st_mtime) / 3600
-    if _is_running(path, now, stale_hours):
+    try:
+        running = _is_running(path, now, stale_hours)
+    except OSError as exc:
+        age.decision = KEEP_ERROR
+        age.error = f"cannot check the linked job for a .running marker: {exc.strerror}"
+        return age
+    if running:
         age.decision = KEEP_RUNNING
     elif age.age_hours >= retention_hours:
         age.decision = REMOVE
@@ -412,7 +425,14 @@ def remove_expired(results_dir: str | os.PathLike, retention_hours: float, *, dr
         log.info("cleanup: results folder %s does not exist yet, nothing to remove", root)
         return report
 
-    for entry in scan(root, retention_hours, now, stale_hours):
+    try:
+        entries = scan(root, retention_hours, now, stale_hours)
+    except OSError as exc:
+        log.error("cleanup: cannot list the results folder %s: %s; fix its permissions", root, exc.strerror)
+        report.errors.append(str(root))
+        return report
+
+    for entry in entries:
         printable = display_name(entry.name)
         if entry.decision == LEAVE:
             log.info("not a job directory, left in place: %s", printable)

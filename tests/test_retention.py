@@ -235,6 +235,17 @@ def test_symlink_inside_job_not_followed(results, tmp_path):
     assert (outside / "genome.fa").read_text() == ">chr1\nACGT\n"
 
 
+def test_dangling_and_looping_links_unlinked(results, tmp_path):
+    (results / "dangling").symlink_to(tmp_path / "deleted-long-ago")
+    (results / "loop").symlink_to(results / "loop")
+    for name in ("dangling", "loop"):
+        os.utime(results / name, (NOW - 30 * HOUR,) * 2, follow_symlinks=False)
+    report, _ = run_cleanup(results, 24)
+    assert not os.path.lexists(results / "dangling")
+    assert not os.path.lexists(results / "loop")
+    assert report.removed == ["dangling", "loop"]
+
+
 def test_odd_symlink_left_in_place(results, tmp_path):
     (results / "not a job name").symlink_to(tmp_path)
     os.utime(results / "not a job name", (NOW - 100 * HOUR,) * 2, follow_symlinks=False)
@@ -321,6 +332,18 @@ def test_unreadable_job_dir_kept_with_error(shared_results):
     assert (shared_results / "closed").is_dir()
     assert "kept job 'closed': cannot read job directory: Permission denied" in log
     assert report.exit_status == 1
+
+
+def test_unlistable_results_dir_logged_error(shared_results):
+    make_job(shared_results, "old", finished_hours=48, activity_hours=48, now=time.time())
+    hand_to_nobody(shared_results)
+    os.chmod(shared_results, 0o300)
+
+    report, log = run_unprivileged(lambda: run_cleanup(shared_results, 24, now=time.time()))
+    os.chmod(shared_results, 0o700)
+    assert "cannot list the results folder" in log
+    assert report.exit_status == 1
+    assert (shared_results / "old" / "job.yaml").is_file()
 
 
 def test_failed_removal_logged_pass_continues(shared_results):

@@ -21,7 +21,7 @@ def parse_flag(value) -> bool:
         return True
     if text in {"false", "no", "0", ""}:
         return False
-    raise ConfigError(f"invalid cleanup_dry_run={value!r}: use true or false")
+    raise ConfigError(f"invalid cleanup_dry_run={value!r}; set it to true or false")
 
 
 def setup_logging(log_path: str) -> logging.Logger:
@@ -38,7 +38,11 @@ def setup_logging(log_path: str) -> logging.Logger:
 def main(params, log_path: str) -> int:
     log = setup_logging(log_path)
     results = resolve_path(params.results_dir)
-    dry_run = parse_flag(params.dry_run)
+    try:
+        dry_run = parse_flag(params.dry_run)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return 1
 
     if not results.is_dir():
         log.info("cleanup: results folder %s does not exist yet, nothing to remove", results)
