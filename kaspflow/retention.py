@@ -416,7 +416,7 @@ def remove_expired(results_dir: str | os.PathLike, retention_hours: float, *, dr
 
     With ``dry_run`` the same lines start with 'would remove' and nothing is
     deleted. A job that fails to delete is logged with the error and the pass
-    goes on; the report's exit_status is 1 when anything failed.
+    goes on. The report's exit_status is 1 when anything failed.
     """
     now = time.time() if now is None else now
     root = Path(os.path.realpath(results_dir))

@@ -1,7 +1,8 @@
 """Rule script of cleanup_expired_jobs: one retention pass over results_dir.
 
 The exit status is 0 when every expired job was removed (or another pass held
-the lock), and 1 when any job failed to be removed or its retention could not be read.
+the lock). It is 1 when a removal failed, a job could not be read, or
+cleanup_dry_run is not true or false.
 """
 
 import logging
