@@ -18,13 +18,15 @@ MUTANT_COLUMNS = ("seqid", "library", "position", "wt_base", "mut_base")
 
 
 def split_fields(line: str) -> list[str]:
-    """Split a table line on tabs, else on commas when that gives 4 or more fields, else on spaces.
+    """Split a table line on tabs or commas when that gives 4 or more fields, else on spaces.
 
+    A line that mixes a tab with runs of spaces (``c1  10 . G \t A``) is split on both.
     Space-separated lines may carry comma-separated ALTs (``CT AT,AC``), so a comma only
     separates columns when it splits the line into a full record.
     """
-    if "\t" in line:
-        return [f.strip() for f in line.split("\t")]
+    by_tab = [f.strip() for f in line.split("\t")]
+    if len(by_tab) >= 4:
+        return by_tab
     by_comma = [f.strip() for f in line.split(",")]
     if len(by_comma) >= 4:
         return by_comma
@@ -52,9 +54,12 @@ def read_table(text: str) -> list[Variant]:
     variants: list[Variant] = []
     columns: list[str] | None = None
     for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.strip()
-        if not line:
+        # Leading tabs stay, because they mark an empty first column.
+        line = raw.rstrip()
+        if not line.strip():
             continue
+        if line.startswith(" "):
+            line = line.strip()
 
         # A '#CHROM POS ...' line is a header; any other '#' line is a comment.
         if columns is None and not variants and is_table_header(line):

@@ -43,6 +43,8 @@ def _split_vcf(text: str) -> tuple[list[str], list[str], list[int]]:
     line_numbers: list[int] = []
     columns: list[str] | None = None
     for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
         if columns is None:
             header.append(line)
             if line.startswith("#CHROM"):
@@ -50,8 +52,6 @@ def _split_vcf(text: str) -> tuple[list[str], list[str], list[int]]:
             elif not line.startswith("##"):
                 raise InputError(f"line {number}: expected the #CHROM header line before the first "
                                  f"record; {_VCF_HINT}")
-            continue
-        if not line.strip():
             continue
 
         _check_record_line(number, line, len(columns))
