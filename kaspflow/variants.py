@@ -54,7 +54,7 @@ def read_variants(path: str | Path, fmt: str = "auto",
     ``options`` may hold ``samples`` (two VCF sample names: keep sites where they are
     homozygous for different alleles), ``region`` (``CHROM`` or ``CHROM:START-END``,
     1-based closed) and ``include_filtered`` (design VCF records that fail FILTER).
-    Raises InputError when the file is empty, binary or holds no SNP record, when the
+    Raises InputError when the file is empty, binary or contains no SNP record, when the
     format or an option is invalid, or when a VCF is malformed.
     """
     path = Path(path)
@@ -140,7 +140,7 @@ def detect_format(text: str) -> str:
     1. ``vcf``: the file starts with ``##fileformat=VCF``.
     2. ``mutant_list``: the first line that is neither blank nor a '#' comment is the
        header ``seqid,library,position,wt_base,mut_base``.
-    3. ``polymarker``: that line holds ``[x/y]``, or it has 2 or 3 comma-separated
+    3. ``polymarker``: that line contains ``[x/y]``, or it has 2 or 3 comma-separated
        fields of which the last is a sequence of 20 or more letters.
     4. ``snp_list``: that line has 4 or 5 comma-separated fields, the second is not a
        number and the third is a whole number (``contig,ref,pos,alt[,target]``), whereas
@@ -176,9 +176,9 @@ def apply_region(path: Path, variants: list[Variant], region: Region) -> None:
     """Set ``skip`` on valid variants outside ``region``; raise InputError when no record is on its sequence."""
     chroms = sorted({variant.chrom for variant in variants if variant.chrom})
     if region.chrom not in chroms:
-        shown = ", ".join(chroms[:10]) + (f" and {len(chroms) - 10} more" if len(chroms) > 10 else "")
+        listed = ", ".join(chroms[:10]) + (f" and {len(chroms) - 10} more" if len(chroms) > 10 else "")
         raise InputError(f"{path}: region '{region}' names sequence '{region.chrom}', but no record "
-                         f"is on it; the file's sequences are: {shown or 'none'}")
+                         f"is on it; the file's sequences are: {listed or 'none'}")
 
     # The region reason replaces a FILTER or genotype reason: it is the first thing a user checks.
     for variant in variants:
@@ -191,15 +191,15 @@ def assign_ids(variants: list[Variant]) -> None:
 
     A record without an ID gets CHROM_POS_REF_ALT (``-`` for an empty allele), or
     ``line<N>`` when it has no position. A repeated ID is renamed ``<id>_dup2``,
-    ``<id>_dup3``... with a note; a suffix that some other record uses as its own ID
-    is passed over, so a renamed ID never takes a later record's ID.
+    ``<id>_dup3``... with a note. A suffix that another record uses as its own ID is
+    passed over, so a renamed ID never takes a later record's ID.
     """
-    wanted = [variant.snp_id or _generated_id(variant) for variant in variants]
-    taken = set(wanted)
+    requested = [variant.snp_id or _generated_id(variant) for variant in variants]
+    requested_set = set(requested)
     first_line: dict[str, int] = {}
     used: set[str] = set()
 
-    for variant, base in zip(variants, wanted):
+    for variant, base in zip(variants, requested):
         if base not in used:
             variant.snp_id = base
             used.add(base)
@@ -207,7 +207,7 @@ def assign_ids(variants: list[Variant]) -> None:
             continue
 
         count = 2
-        while f"{base}_dup{count}" in taken or f"{base}_dup{count}" in used:
+        while f"{base}_dup{count}" in requested_set or f"{base}_dup{count}" in used:
             count += 1
         variant.snp_id = f"{base}_dup{count}"
         used.add(variant.snp_id)

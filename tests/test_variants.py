@@ -265,7 +265,7 @@ BAD_OPTIONS = [
     ({"samples": ["A", "B"]}, "the samples option needs a VCF with genotypes, but the file was read as table"),
     ({"samples": "A"}, "samples must name exactly two VCF samples"),
     ({"samples": ["A", "B", "C"]}, "samples must name exactly two VCF samples"),
-    ({"samples": ["A", "A"]}, "samples names 'A' twice"),
+    ({"samples": ["A", "A"]}, "samples lists 'A' twice"),
     ({"include_filtered": "yes"}, "include_filtered must be true or false, not 'yes'"),
     ({"sample": ["A", "B"]}, "unknown SNP reading option(s) sample; valid options: samples, region"),
 ]
@@ -768,3 +768,26 @@ def test_table_tab_field_with_space(tmp_path):
 
     assert variants[0].snp_id == "marker one"
     assert variants[0].error == ""
+
+
+def test_options_not_a_mapping(tmp_path):
+    message = input_error(tmp_path, "c1 10 A G\n", options=["region", "c1"])
+
+    assert "SNP reading options must be a mapping" in message
+
+
+def test_samples_not_a_list(tmp_path):
+    message = input_error(tmp_path, "c1 10 A G\n", options={"samples": 5})
+
+    assert "samples must name exactly two VCF samples, for example ['parentA', 'parentB'], not 5" in message
+
+
+def test_polymarker_spaced_alleles(tmp_path):
+    variants = read(tmp_path, "m1,3A,ACGTAC[ a / g ]GTACGT\n")
+
+    assert (variants[0].ref, variants[0].alt, variants[0].error) == ("A", "G", "")
+
+
+def test_directory_given_as_file(tmp_path):
+    with pytest.raises(InputError, match="cannot read SNP file"):
+        read_variants(tmp_path)

@@ -46,6 +46,7 @@ def _marker_record(number: int, fields: list[str]) -> Variant:
         return variant
 
     left, first, second, right = match.groups()
+    first, second = first.strip(), second.strip()
     variant.flank_left, variant.flank_right = left, right
     variant.error = _check_flanks(number, left, right)
     if variant.error:

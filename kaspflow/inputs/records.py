@@ -22,8 +22,8 @@ class Variant:
     An empty ``ref`` is an insertion before ``pos``; an empty ``alt`` a deletion of ``ref``.
     ``pos`` is 0 for a PolyMarker record, whose place is only known once the design code
     finds ``flank_left`` + allele + ``flank_right`` in the genome. ``error`` is the reason a
-    record cannot be designed; ``skip`` is the reason a valid record was left out on purpose
-    (a VCF FILTER, the sample genotypes or the region).
+    record cannot be designed. ``skip`` is the reason a valid record was left out on purpose,
+    because of a VCF FILTER, the sample genotypes or the region.
     """
 
     line: int
@@ -70,7 +70,11 @@ class ReadOptions:
 
 def parse_options(options: dict | None) -> ReadOptions:
     """Check the ``options`` dict and return it as ReadOptions; raise InputError on a bad value."""
-    options = dict(options or {})
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise InputError(f"SNP reading options must be a mapping such as {{'region': 'chr1'}}, "
+                         f"not {options!r}")
     unknown = sorted(set(options) - set(OPTION_NAMES))
     if unknown:
         raise InputError(f"unknown SNP reading option(s) {', '.join(unknown)}; "
@@ -91,11 +95,11 @@ def parse_options(options: dict | None) -> ReadOptions:
 
 
 def _parse_samples(samples) -> tuple[str, str]:
-    if isinstance(samples, str) or len(samples) != 2 or not all(isinstance(s, str) and s for s in samples):
+    if not isinstance(samples, (list, tuple)) or len(samples) != 2 or not all(isinstance(s, str) and s for s in samples):
         raise InputError(f"samples must name exactly two VCF samples, for example "
                          f"['parentA', 'parentB'], not {samples!r}")
     if samples[0] == samples[1]:
-        raise InputError(f"samples names '{samples[0]}' twice; give two different samples")
+        raise InputError(f"samples lists '{samples[0]}' twice; give two different samples")
     return samples[0], samples[1]
 
 

@@ -3,8 +3,8 @@
 Every record is returned: one Variant per ALT allele, with ``skip`` set for a record
 that fails FILTER or the sample genotype test. ``line`` is the 1-based line of the
 record in the decompressed file. The text is checked line by line first, so a
-malformed file gets a message with its line number, and pysam then reads a copy
-without blank lines (htslib rejects those) in which record i is the i-th
+malformed file gets a message with its line number. pysam then reads a copy
+without blank lines, which htslib rejects, and record i of that copy is the i-th
 non-blank line after ``#CHROM``.
 """
 
@@ -86,8 +86,8 @@ def _check_record_line(number: int, line: str, column_count: int) -> None:
 
 def _read_records(path: Path, columns: list[str], line_numbers: list[int],
                   options: ReadOptions) -> list[Variant]:
-    # htslib prints a warning for every contig or FILTER missing from the header;
-    # those are harmless here, so they are silenced while this file is read.
+    # htslib warns about every contig or FILTER missing from the header. Those are
+    # harmless here, so the warnings are silenced while this file is read.
     verbosity = pysam.set_verbosity(0)
     try:
         with pysam.VariantFile(str(path)) as vcf:
@@ -187,12 +187,12 @@ def _sample_skip(record, samples: tuple[str, str] | None, alt_index: int) -> str
             return f"{name} is heterozygous ({_genotype_text(genotype)}); {rule}"
 
     first, second = (calls[name][0] for name in samples)
-    shown = f"{samples[0]} is {_genotype_text(calls[samples[0]])} and {samples[1]} is " \
+    genotypes = f"{samples[0]} is {_genotype_text(calls[samples[0]])} and {samples[1]} is " \
             f"{_genotype_text(calls[samples[1]])}"
     if first == second:
-        return f"{shown}, the same allele; {rule}"
+        return f"{genotypes}, the same allele; {rule}"
     if {first, second} != {0, alt_index}:
         # NOTE: two samples homozygous for two different ALT alleles (1/1 against 2/2)
         # are skipped, because a Variant pairs REF with one ALT.
-        return f"{shown}, so they do not differ by REF against ALT {alt_index}; {rule}"
+        return f"{genotypes}, so they do not differ by REF against ALT {alt_index}; {rule}"
     return ""
