@@ -12,10 +12,10 @@ from pathlib import Path
 
 from .config import DEFAULT_CONFIG, ROOT, load_config, resolve_path
 from .errors import InputError, KaspflowError
-from .genome import Genome
+from .genome import Genome, read_alias_file
 from .jobs import create_job
 from .settings import design_settings
-from .variants import READERS, read_variants
+from .variants import READERS, count_designable, read_variants
 
 log = logging.getLogger("kaspflow")
 
@@ -24,12 +24,31 @@ def _add_request_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--genome", help="name of a genome listed under 'genomes' in the config")
     source.add_argument("--fasta", help="a FASTA file to use directly instead of a configured genome")
-    parser.add_argument("--snps", required=True, help="SNP file: CHROM POS [ID] REF ALT table")
+    source.add_argument("--no-genome", action="store_true",
+                        help="design PolyMarker markers on their own sequence, unchecked against a genome")
+    parser.add_argument("--snps", required=True,
+                        help="SNP file: CHROM POS [ID] REF ALT table, VCF, or PolyMarker markers")
     parser.add_argument("--job", help="job name (letters, digits, '.', '_', '-'); generated if omitted")
     parser.add_argument("--format", default="auto", choices=["auto", *READERS],
                         help="input format (default: detected from the file)")
+    parser.add_argument("--samples", help="VCF only: two sample names, SAMPLE1,SAMPLE2; keep the "
+                        "sites where they are homozygous for different alleles (e.g. the parents)")
+    parser.add_argument("--region", help="VCF only: CHROM or CHROM:START-END (1-based, inclusive)")
+    parser.add_argument("--include-filtered", action="store_true",
+                        help="VCF only: also design records whose FILTER is not PASS")
     parser.add_argument("--configfile", action="append", default=[],
                         help="extra YAML config merged over config/config.yaml; may be repeated")
+
+
+def _input_options(args: argparse.Namespace) -> dict:
+    options = {}
+    if args.samples:
+        options["samples"] = [name.strip() for name in args.samples.split(",")]
+    if args.region:
+        options["region"] = args.region
+    if args.include_filtered:
+        options["include_filtered"] = True
+    return options
 
 
 def _load(configfiles: list[str]) -> dict:
@@ -39,42 +58,49 @@ def _load(configfiles: list[str]) -> dict:
 def submit(args: argparse.Namespace) -> Path:
     """Check a request completely, then create its job directory and return it."""
     config = _load(args.configfile)
-    if args.genome:
-        genomes = config.get("genomes") or {}
-        if args.genome not in genomes:
-            known = ", ".join(sorted(genomes)) or "none"
-            raise InputError(f"unknown genome '{args.genome}'; configured genomes: {known} "
-                             "(add it under 'genomes' in config/config.yaml, or pass --fasta)")
-        genome_name, genome_config = args.genome, genomes[args.genome]
-    else:
-        genome_name = Path(args.fasta).name
-        genome_config = {"fasta": str(Path(args.fasta).resolve())}
-
-    fasta = resolve_path(genome_config["fasta"])
-    index_dir = resolve_path(config["index_dir"])
-    with Genome(fasta, index_dir=index_dir):
-        pass
+    request: dict = {"genome": None, "fasta": None}
+    if args.genome or args.fasta:
+        genome_name, genome_config = _genome_config(args, config)
+        fasta = resolve_path(genome_config["fasta"])
+        index_dir = resolve_path(config["index_dir"])
+        aliases_file = genome_config.get("aliases")
+        aliases = read_alias_file(resolve_path(aliases_file)) if aliases_file else None
+        with Genome(fasta, index_dir=index_dir, aliases=aliases):
+            pass
+        request.update(genome=genome_name, fasta=str(fasta), index_dir=str(index_dir))
+        if aliases_file:
+            request["aliases_file"] = str(resolve_path(aliases_file))
 
     settings_design = config.get("design") or {}
     design_settings(settings_design)
-    fmt, variants = read_variants(args.snps, args.format)
-    if len(variants) > config["max_snp_count"]:
+    options = _input_options(args)
+    fmt, variants = read_variants(args.snps, args.format, options)
+    designable = count_designable(variants)
+    if designable > config["max_snp_count"]:
         raise InputError(
-            f"{args.snps} holds {len(variants)} SNP records, more than max_snp_count "
+            f"{args.snps} holds {designable} SNP records to design, more than max_snp_count "
             f"({config['max_snp_count']}); split the file or raise max_snp_count in the config"
         )
+    if args.no_genome and not any(v.flank_left or v.flank_right for v in variants):
+        raise InputError(
+            f"{args.snps} has no marker sequences (ID,CHR,SEQ[A/G]SEQ), so it needs a genome; "
+            "pass --genome NAME or --fasta FILE instead of --no-genome"
+        )
 
-    request = {
-        "genome": genome_name,
-        "fasta": str(fasta),
-        "index_dir": str(index_dir),
-        "format": fmt,
-        "snp_count": len(variants),
-        "design": settings_design,
-    }
-    if genome_config.get("aliases"):
-        request["aliases_file"] = str(resolve_path(genome_config["aliases"]))
+    request.update(format=fmt, input_options=options, snp_count=len(variants),
+                   design=settings_design)
     return create_job(resolve_path(config["results_dir"]), args.snps, request, args.job)
+
+
+def _genome_config(args: argparse.Namespace, config: dict) -> tuple[str, dict]:
+    if args.fasta:
+        return Path(args.fasta).name, {"fasta": str(Path(args.fasta).resolve())}
+    genomes = config.get("genomes") or {}
+    if args.genome not in genomes:
+        known = ", ".join(sorted(genomes)) or "none"
+        raise InputError(f"unknown genome '{args.genome}'; configured genomes: {known} "
+                         "(add it under 'genomes' in config/config.yaml, or pass --fasta)")
+    return args.genome, genomes[args.genome]
 
 
 def run_workflow(targets: list[str], configfiles: list[str], cores: int) -> int:

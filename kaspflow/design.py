@@ -116,6 +116,9 @@ def _check_room(target: Target, strands: list[str], settings: DesignSettings) ->
     p3 = settings.primer3
     primer_side, common_side = p3["PRIMER_MIN_SIZE"] - 1, p3["PRIMER_MIN_SIZE"]
     before, after = len(target.left), len(target.right)
+    if target.chrom_length:
+        after = target.chrom_length - (target.start + len(target.left) + len(target.ref))
+        before = target.start + len(target.left)
     room = {"+": before >= primer_side and after >= common_side,
             "-": after >= primer_side and before >= common_side}
     total = before + after + max(len(target.ref), 1)

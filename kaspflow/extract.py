@@ -13,6 +13,7 @@ class Target:
 
     ``start`` is the 0-based genome position of the first base of ``left``, so
     ``left + ref + right`` is the plus-strand reference from ``start`` onwards.
+    ``chrom_length`` is the whole sequence's length (0 when unknown).
     """
 
     variant: Variant
@@ -23,6 +24,7 @@ class Target:
     alt: str
     right: str
     genome_checked: bool = True
+    chrom_length: int = 0
 
     @property
     def reference(self) -> str:
@@ -60,4 +62,5 @@ def extract_target(genome: Genome, variant: Variant, flank_bp: int) -> Target:
     left_start = max(0, ref_start - flank_bp)
     left = genome.fetch(chrom, left_start, ref_start)
     right = genome.fetch(chrom, ref_end, min(length, ref_end + flank_bp))
-    return Target(variant, chrom, left_start, left, genome_ref, variant.alt, right)
+    return Target(variant, chrom, left_start, left, genome_ref, variant.alt, right,
+                  chrom_length=length)

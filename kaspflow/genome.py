@@ -143,3 +143,22 @@ class Genome:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def read_alias_file(path: str | os.PathLike) -> dict[str, str]:
+    """Read a two-column alias file (alias, sequence name; tab or space separated; '#' comments)."""
+    aliases = {}
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read alias file {path}: {exc.strerror}") from None
+    for number, line in enumerate(lines, start=1):
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        if len(fields) != 2:
+            raise InputError(
+                f"{path}, line {number}: expected two columns (alias, sequence name), got '{line.strip()}'"
+            )
+        aliases[fields[0]] = fields[1]
+    return aliases

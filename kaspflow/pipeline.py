@@ -16,7 +16,8 @@ from .config import resolve_path
 from .design import design_assays, tail_oligos
 from .errors import SnpError
 from .extract import Target, extract_target
-from .genome import Genome
+from .genome import Genome, read_alias_file
+from .locate import choose_hit, find_markers, mask_ambiguities, place_marker, target_from_marker
 from .jobs import REQUEST_DIR, mark_finished, mark_running, read_job
 from .report import (ASSAY_COLUMNS, SNP_COLUMNS, allele_text, write_order, write_tsv)
 from .settings import design_settings
@@ -52,38 +53,80 @@ def validate_request(job_dir: str | Path, output: str | Path) -> None:
     mark_running(job_dir, "validate_request")
     job = read_job(job_dir)
     snp_path = job_dir / REQUEST_DIR / job["snp_file"]
-    fmt, variants = read_variants(snp_path, job.get("format", "auto"))
+    fmt, variants = read_variants(snp_path, job.get("format", "auto"), job.get("input_options"))
     job_log(job_dir, f"job {job['job']} started: genome {job['genome']}, {len(variants)} SNP records "
                      f"({fmt}), file {job['snp_file']}")
     _write_jsonl(output, [dataclasses.asdict(v) for v in variants])
 
 
 def extract_flanks(job_dir: str | Path, variants_path: str | Path, output: str | Path) -> None:
-    """Place each variant on the genome and write its flanks, or its failure reason."""
+    """Place each variant on the genome and write its flanks, or its failure reason.
+
+    A job without a genome (PolyMarker markers only) is designed on the marker
+    sequences themselves and marked as not checked against a genome.
+    """
     job_dir = Path(job_dir)
     mark_running(job_dir, "extract_flanks")
     job = read_job(job_dir)
     settings = design_settings(job.get("design"))
-    flank = settings.max_product
-    records = []
-    with Genome(resolve_path(job["fasta"]), index_dir=resolve_path(job.get("index_dir", "resources/index")),
-                aliases=job.get("aliases")) as genome:
-        for item in _read_jsonl(variants_path):
-            variant = Variant(**item)
-            record = {"variant": item, "target": None}
-            if not variant.error:
-                try:
-                    target = extract_target(genome, variant, flank)
-                    record["target"] = _target_record(target)
-                    if target.chrom != variant.chrom:
-                        variant.notes.append(f"sequence '{variant.chrom}' read as '{target.chrom}'")
-                        record["variant"] = dataclasses.asdict(variant)
-                except SnpError as exc:
-                    record["variant"]["error"] = str(exc)
-            records.append(record)
+    variants = [Variant(**item) for item in _read_jsonl(variants_path)]
+    if job.get("fasta"):
+        aliases = read_alias_file(job["aliases_file"]) if job.get("aliases_file") else None
+        with Genome(resolve_path(job["fasta"]),
+                    index_dir=resolve_path(job.get("index_dir", "resources/index")),
+                    aliases=aliases) as genome:
+            records = place_variants(genome, variants, settings.max_product)
+    else:
+        records = [_marker_only(v) for v in variants]
+
     failed = sum(1 for r in records if r["target"] is None)
-    log.info("extracted flanks of %d SNPs, %d failed", len(records) - failed, failed)
+    log.info("placed %d records on the genome, %d not placed", len(records) - failed, failed)
     _write_jsonl(output, records)
+
+
+def place_variants(genome: Genome, variants: list[Variant], flank_bp: int) -> list[dict]:
+    """Return one record per variant: the variant and its Target, or the variant with an error."""
+    designable = [v for v in variants if not v.error and not v.skip]
+    markers = [v for v in designable if v.pos == 0 and (v.flank_left or v.flank_right)]
+    hits = find_markers(genome, markers) if markers else {}
+    marker_hits = {id(v): hits[i] for i, v in enumerate(markers)}
+
+    records = []
+    for variant in variants:
+        record = {"variant": dataclasses.asdict(variant), "target": None}
+        records.append(record)
+        if variant.error or variant.skip:
+            continue
+        try:
+            placed, strand = variant, None
+            if id(variant) in marker_hits:
+                hit = choose_hit(genome, variant, marker_hits[id(variant)])
+                placed, strand = place_marker(genome, variant, hit), hit.strand
+            target = extract_target(genome, placed, flank_bp)
+            if strand is not None:
+                mask_ambiguities(target, variant, strand)
+        except SnpError as exc:
+            record["variant"]["error"] = str(exc)
+            continue
+        if target.chrom != placed.chrom:
+            placed.notes.append(f"sequence '{placed.chrom}' read as '{target.chrom}'")
+        record["variant"] = dataclasses.asdict(placed)
+        record["target"] = _target_record(target)
+    return records
+
+
+def _marker_only(variant: Variant) -> dict:
+    record = {"variant": dataclasses.asdict(variant), "target": None}
+    if variant.error or variant.skip:
+        return record
+    if not (variant.flank_left or variant.flank_right):
+        record["variant"]["error"] = ("this job has no genome, so only marker lines with a sequence "
+                                      "(ID,CHR,SEQ[A/G]SEQ) can be designed; submit with --genome")
+        return record
+    target = target_from_marker(variant)
+    record["variant"] = dataclasses.asdict(variant)
+    record["target"] = _target_record(target)
+    return record
 
 
 def _target_record(target: Target) -> dict:
@@ -153,6 +196,12 @@ def _assay_row(target: Target, assay, rank: int, settings) -> dict:
     }
 
 
+def _status(record: dict) -> str:
+    if record["assays"]:
+        return "designed"
+    return "skipped" if record["variant"].get("skip") and not record["variant"]["error"] else "failed"
+
+
 def write_report(job_dir: str | Path, designs_path: str | Path, assays_out: str | Path,
                  snps_out: str | Path, order_out: str | Path) -> None:
     """Write assays.tsv, snps.tsv and order.csv, then mark the job finished."""
@@ -169,10 +218,11 @@ def write_report(job_dir: str | Path, designs_path: str | Path, assays_out: str 
             "snp_id": variant["snp_id"],
             "chrom": target.get("chrom", variant["chrom"]),
             "pos": variant["pos"] or "",
+            "genome_checked": "yes" if target.get("genome_checked", True) else "no",
             "ref": allele_text(variant["ref"]),
             "alt": allele_text(variant["alt"]),
-            "status": "designed" if record["assays"] else "failed",
-            "reason": "" if record["assays"] else variant["error"],
+            "status": _status(record),
+            "reason": "" if record["assays"] else (variant["error"] or variant["skip"]),
             "n_assays": len(record["assays"]),
             "line": variant["line"],
             "input_id": variant["input_id"],
@@ -183,7 +233,9 @@ def write_report(job_dir: str | Path, designs_path: str | Path, assays_out: str 
     write_tsv(assays_out, ASSAY_COLUMNS, assays)
     write_tsv(snps_out, SNP_COLUMNS, snps)
     write_order(order_out, assays)
-    designed = sum(1 for s in snps if s["status"] == "designed")
-    job_log(job_dir, f"job {job['job']} finished: {len(snps)} SNP records, {designed} designed, "
-                     f"{len(snps) - designed} failed, {len(assays)} assays")
+    counts = {status: sum(1 for s in snps if s["status"] == status)
+              for status in ("designed", "failed", "skipped")}
+    job_log(job_dir, f"job {job['job']} finished: {len(snps)} SNP records, {counts['designed']} "
+                     f"designed, {counts['failed']} failed, {counts['skipped']} skipped, "
+                     f"{len(assays)} assays")
     mark_finished(job_dir)

@@ -15,7 +15,7 @@ ASSAY_COLUMNS = [
 
 SNP_COLUMNS = [
     "snp_id", "chrom", "pos", "ref", "alt", "status", "reason", "n_assays",
-    "line", "input_id", "input_chrom", "note",
+    "line", "input_id", "input_chrom", "note", "genome_checked",
 ]
 
 ORDER_COLUMNS = ["name", "sequence"]
