@@ -36,8 +36,9 @@ class SequenceInfo:
 class Genome:
     """An indexed FASTA file (plain or bgzip) opened for random access.
 
-    When the FASTA has no ``.fai`` (or ``.gzi``) beside it and its folder is
-    read-only, the index is built into ``index_dir`` instead.
+    An index beside the FASTA (``.fai``, plus ``.gzi`` for bgzip) is used when
+    present; otherwise one is built in ``index_dir`` and reused until the FASTA
+    changes.
     """
 
     def __init__(self, fasta: str | os.PathLike, index_dir: str | os.PathLike | None = None,
@@ -60,20 +61,23 @@ class Genome:
         if fai.exists() and (gzi.exists() or not is_bgzip):
             return self._fasta_file(str(self.path), str(fai), str(gzi) if is_bgzip else None)
 
-        # Build the index where the FASTA lives if we may, else in index_dir.
-        if os.access(self.path.parent, os.W_OK):
-            fai_target, gzi_target = fai, gzi
-        else:
-            if index_dir is None:
-                raise InputError(
-                    f"no index for {self.path} and its folder is read-only; "
-                    f"run 'samtools faidx {self.path}' or set index_dir in config/config.yaml"
-                )
-            cache = Path(index_dir)
-            cache.mkdir(parents=True, exist_ok=True)
-            stem = re.sub(r"[^A-Za-z0-9._-]", "_", str(self.path.resolve()).lstrip("/"))
-            fai_target = cache / (stem + ".fai")
-            gzi_target = cache / (stem + ".gzi")
+        # A missing index is built in index_dir, never beside the FASTA: a shared
+        # reference folder belongs to someone else, and may be read-only.
+        if index_dir is None:
+            raise InputError(
+                f"no index for {self.path}; run 'samtools faidx {self.path}' or set index_dir "
+                "in config/config.yaml"
+            )
+        cache = Path(index_dir)
+        cache.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^A-Za-z0-9._-]", "_", str(self.path.resolve()).lstrip("/"))
+        fai_target = cache / (stem + ".fai")
+        gzi_target = cache / (stem + ".gzi")
+        fasta_mtime = self.path.stat().st_mtime
+        if fai_target.exists() and fai_target.stat().st_mtime >= fasta_mtime and (
+                gzi_target.exists() or not is_bgzip):
+            return self._fasta_file(str(self.path), str(fai_target),
+                                    str(gzi_target) if is_bgzip else None)
         args = [str(self.path), "--fai-idx", str(fai_target)]
         if is_bgzip:
             args += ["--gzi-idx", str(gzi_target)]

@@ -4,6 +4,7 @@ import random
 import sys
 from pathlib import Path
 
+import pysam
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,4 +40,7 @@ def sequences() -> dict[str, str]:
 
 @pytest.fixture
 def fasta(tmp_path, sequences) -> Path:
-    return write_fasta(tmp_path / "genome.fa", sequences)
+    """An indexed FASTA (genome.fa with genome.fa.fai beside it)."""
+    path = write_fasta(tmp_path / "genome.fa", sequences)
+    pysam.faidx(str(path))
+    return path

@@ -67,7 +67,7 @@ def test_soft_masked_ref_matches_and_keeps_case(tmp_path):
     from conftest import write_fasta
     seq = "ACGT" * 20 + "acgtacgt" + "ACGT" * 20
     fasta = write_fasta(tmp_path / "soft.fa", {"s": seq})
-    with Genome(fasta) as genome:
+    with Genome(fasta, index_dir=tmp_path / "index") as genome:
         target = extract_target(genome, variant("s", 82, "C", "T"), 40)
     assert target.ref == "c"
     assert target.left.endswith("a")

@@ -12,24 +12,36 @@ def test_fetch_is_zero_based_half_open(fasta, sequences):
         assert genome.fetch("chr1", 595, 600) == sequences["chr1"][595:]
 
 
-def test_index_built_beside_fasta(fasta):
-    Genome(fasta).close()
-    assert fasta.with_name("genome.fa.fai").exists()
+def test_index_built_in_cache_not_beside_fasta(unindexed_fasta, tmp_path):
+    Genome(unindexed_fasta, index_dir=tmp_path / "cache").close()
+    assert not unindexed_fasta.with_name("plain.fa.fai").exists()
+    assert len(list((tmp_path / "cache").glob("*.fai"))) == 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to a read-only folder")
-def test_index_built_in_cache_when_read_only(tmp_path, sequences):
+def test_cached_index_rebuilt_when_fasta_changes(unindexed_fasta, tmp_path):
     from conftest import write_fasta
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    fasta = write_fasta(folder / "g.fa", sequences)
-    folder.chmod(0o555)
-    try:
-        with Genome(fasta, index_dir=tmp_path / "cache") as genome:
-            assert genome.length("chr10") == 600
-        assert list((tmp_path / "cache").glob("*.fai"))
-    finally:
-        folder.chmod(0o755)
+    Genome(unindexed_fasta, index_dir=tmp_path / "cache").close()
+    write_fasta(unindexed_fasta, {"other": "ACGT" * 50})
+    os.utime(unindexed_fasta, (1e10, 1e10))
+    with Genome(unindexed_fasta, index_dir=tmp_path / "cache") as genome:
+        assert [s.name for s in genome.sequences] == ["other"]
+
+
+def test_index_beside_fasta_used(fasta, tmp_path):
+    with Genome(fasta, index_dir=tmp_path / "cache") as genome:
+        assert genome.length("chr1") == 600
+    assert not (tmp_path / "cache").exists()
+
+
+def test_missing_index_without_index_dir(unindexed_fasta):
+    with pytest.raises(InputError, match="samtools faidx"):
+        Genome(unindexed_fasta)
+
+
+@pytest.fixture
+def unindexed_fasta(tmp_path, sequences):
+    from conftest import write_fasta
+    return write_fasta(tmp_path / "plain.fa", sequences)
 
 
 def test_missing_fasta_names_path(tmp_path):
