@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import primer3
 
-from .dna import reverse_complement
+from .dna import is_unambiguous, reverse_complement
 from .errors import SnpError
 from .extract import Target
 from .settings import PRIMER3_FIXED, DesignSettings
@@ -171,6 +171,19 @@ def _design_strand(target: Target, side: _Orientation, settings: DesignSettings)
     global_args = dict(settings.primer3)
     global_args.update(PRIMER3_FIXED)
 
+    clean = settings.ambiguity_free_3prime_bases
+    window = side.ref_seq[max(0, side.diff - clean + 1):side.diff + 1]
+    if not is_unambiguous(window):
+        distance = next(side.diff - i for i in range(side.diff, side.diff - len(window), -1)
+                        if side.ref_seq[i] not in "ACGT")
+        return [], (f"an ambiguous base (IUPAC code or N) lies {distance} bases before the variant; "
+                    f"allele-specific primers need {clean} unambiguous bases at their 3' end "
+                    "(design.ambiguity_free_3prime_bases)")
+    if not is_unambiguous(seq_args["SEQUENCE_TEMPLATE"]):
+        # Some of Primer3's pairs will put an ambiguous base near the common
+        # primer's 3' end and be dropped below, so ask for more of them.
+        global_args["PRIMER_NUM_RETURN"] = max(global_args["PRIMER_NUM_RETURN"], 20)
+
     try:
         result = primer3.bindings.design_primers(seq_args, global_args)
     except (OSError, ValueError, RuntimeError) as exc:
@@ -178,42 +191,49 @@ def _design_strand(target: Target, side: _Orientation, settings: DesignSettings)
 
     pairs = result.get("PRIMER_PAIR_NUM_RETURNED", 0)
     assays = []
-    rejected_alt = 0
+    rejected: dict[str, int] = {}
     for i in range(pairs):
         assay = _assay_from_pair(target, side, result, i, left_start, settings)
-        if assay is None:
-            rejected_alt += 1
+        if isinstance(assay, str):
+            rejected[assay] = rejected.get(assay, 0) + 1
         else:
             assays.append(assay)
     if assays:
         return assays, ""
     if pairs:
-        return [], (f"{rejected_alt} primer pairs fit the REF allele but the ALT allele-specific "
-                    f"primer fell outside the Tm window or differed by more than "
-                    f"{settings.max_allele_tm_diff} °C")
+        reasons = ", ".join(f"{reason} {count}" for reason, count in rejected.items())
+        return [], f"{pairs} primer pairs fit the REF allele but none passed: {reasons}"
     return [], _explain(result, settings)
 
 
 def _assay_from_pair(target: Target, side: _Orientation, result: dict, i: int, offset: int,
-                     settings: DesignSettings) -> Assay | None:
-    """Build the assay of Primer3's pair ``i``; ``offset`` is where its template starts in ``side``."""
+                     settings: DesignSettings) -> Assay | str:
+    """Build the assay of Primer3's pair ``i``, or return why it was dropped.
+
+    ``offset`` is where Primer3's template starts in ``side``.
+    """
     p3 = settings.primer3
     left_start, _ = result[f"PRIMER_LEFT_{i}"]
     right_end, right_len = result[f"PRIMER_RIGHT_{i}"]
     left_start += offset
     right_end += offset
-    primer_ref = side.ref_seq[left_start:side.diff + 1]
-    primer_alt = side.alt_seq[left_start:side.diff + 1]
-    thermo = settings.thermo_kwargs()
-    tm_ref = result[f"PRIMER_LEFT_{i}_TM"]
-    tm_alt = primer3.calc_tm(primer_alt, **thermo)
-    if not p3["PRIMER_MIN_TM"] <= tm_alt <= p3["PRIMER_MAX_TM"]:
-        return None
-    if abs(tm_alt - tm_ref) > settings.max_allele_tm_diff:
-        return None
-
     # Primer3 gives the right primer by its 3' end (0-based) and length.
     right_start = right_end - right_len + 1
+    if not is_unambiguous(side.ref_seq[right_start:right_start + settings.ambiguity_free_3prime_bases]):
+        return "ambiguous base near the common primer's 3' end"
+
+    primer_ref = side.ref_seq[left_start:side.diff + 1]
+    primer_alt = side.alt_seq[left_start:side.diff + 1]
+    primer_common = reverse_complement(side.ref_seq[right_start:right_end + 1])
+    tm_ref = result[f"PRIMER_LEFT_{i}_TM"]
+    # calc_tm accepts only A, C, G and T; the Tm difference between the two
+    # allele-specific primers is the same whichever base stands for a code.
+    tm_alt = tm_ref + _tm(primer_alt, settings) - _tm(primer_ref, settings)
+    if not p3["PRIMER_MIN_TM"] <= tm_alt <= p3["PRIMER_MAX_TM"]:
+        return f"ALT primer Tm outside {p3['PRIMER_MIN_TM']}-{p3['PRIMER_MAX_TM']} °C"
+    if abs(tm_alt - tm_ref) > settings.max_allele_tm_diff:
+        return f"allele-specific primers' Tm differ by more than {settings.max_allele_tm_diff} °C"
+
     product = right_end - left_start + 1
     length = len(side.ref_seq)
     to_genome = (lambda i: target.start + i + 1) if side.strand == "+" else \
@@ -228,6 +248,8 @@ def _assay_from_pair(target: Target, side: _Orientation, result: dict, i: int, o
                + ALLELE_TM_DIFF_WEIGHT * abs(tm_alt - tm_ref)
                + settings.product_size_weight * (product - settings.min_product))
     flags = []
+    if not is_unambiguous(primer_ref + primer_common):
+        flags.append("degenerate_base")
     masked = side.ref_case[left_start:side.diff + 1] + side.ref_case[right_start:right_end + 1]
     if settings.soft_masked == "flag" and any(base.islower() for base in masked):
         flags.append("soft_masked")
@@ -237,7 +259,7 @@ def _assay_from_pair(target: Target, side: _Orientation, result: dict, i: int, o
         strand=side.strand,
         primer_ref=primer_ref,
         primer_alt=primer_alt,
-        primer_common=result[f"PRIMER_RIGHT_{i}_SEQUENCE"],
+        primer_common=primer_common,
         tm_ref=round(tm_ref, 2),
         tm_alt=round(tm_alt, 2),
         tm_common=round(result[f"PRIMER_RIGHT_{i}_TM"], 2),
@@ -250,6 +272,18 @@ def _assay_from_pair(target: Target, side: _Orientation, result: dict, i: int, o
         penalty=penalty,
         flags=flags,
     )
+
+
+def _resolve_codes(seq: str) -> str:
+    return "".join(base if base in "ACGT" else _FIRST_BASE.get(base, "A") for base in seq)
+
+
+_FIRST_BASE = {"R": "A", "Y": "C", "S": "C", "W": "A", "K": "G", "M": "A",
+               "B": "C", "D": "A", "H": "A", "V": "A", "N": "A"}
+
+
+def _tm(seq: str, settings: DesignSettings) -> float:
+    return primer3.calc_tm(_resolve_codes(seq), **settings.thermo_kwargs())
 
 
 def tail_oligos(assay: Assay, settings: DesignSettings) -> tuple[str, str, str, str]:
@@ -268,7 +302,8 @@ def _structure_flags(assay: Assay, settings: DesignSettings) -> list[str]:
     p3 = settings.primer3
     thermo = tuple(sorted(settings.thermo_kwargs().items()))
     _, _, fam, hex_ = tail_oligos(assay, settings)
-    oligos = {"fam": fam, "hex": hex_, "common": assay.primer_common}
+    oligos = {name: "".join(b if b in "ACGT" else "N" for b in seq)
+              for name, seq in (("fam", fam), ("hex", hex_), ("common", assay.primer_common))}
     flags = []
     for name, seq in oligos.items():
         if _structure_tm("hairpin", seq, "", thermo) > p3["PRIMER_MAX_HAIRPIN_TH"]:

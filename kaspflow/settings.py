@@ -25,7 +25,7 @@ PRIMER3_DEFAULTS = {
     "PRIMER_MIN_GC": 30.0,
     "PRIMER_MAX_GC": 70.0,
     "PRIMER_MAX_POLY_X": 5,
-    "PRIMER_MAX_NS_ACCEPTED": 0,
+    "PRIMER_MAX_NS_ACCEPTED": 1,
     "PRIMER_NUM_RETURN": 5,
     "PRIMER_MAX_HAIRPIN_TH": 47.0,
     "PRIMER_MAX_SELF_ANY_TH": 47.0,
@@ -46,7 +46,8 @@ PRIMER3_FIXED = {
     "PRIMER_PICK_INTERNAL_OLIGO": 0,
     "PRIMER_EXPLAIN_FLAG": 1,
     # Template IUPAC codes become N for Primer3 instead of raising an error;
-    # PRIMER_MAX_NS_ACCEPTED (0 by default) then keeps primers off them.
+    # PRIMER_MAX_NS_ACCEPTED (1 by default) bounds them per primer, and the
+    # design code keeps them out of each primer's 3' end.
     "PRIMER_LIBERAL_BASE": 1,
 }
 
@@ -59,6 +60,7 @@ DESIGN_DEFAULTS = {
     "max_allele_tm_diff": 2.0,
     "soft_masked": "flag",
     "product_size_weight": 0.02,
+    "ambiguity_free_3prime_bases": 8,
     "primer3": {},
 }
 
@@ -75,6 +77,7 @@ class DesignSettings:
     max_allele_tm_diff: float = 2.0
     soft_masked: str = "flag"
     product_size_weight: float = 0.02
+    ambiguity_free_3prime_bases: int = 8
     primer3: dict = field(default_factory=lambda: dict(PRIMER3_DEFAULTS))
 
     @property

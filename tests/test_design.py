@@ -178,3 +178,24 @@ def test_soft_masked_avoid_setting(seq):
 
 def test_parse_explain():
     assert parse_explain("considered 13, low tm 6, ok 0") == {"considered": 13, "low tm": 6, "ok": 0}
+
+
+def test_ambiguity_near_allele_primer_end():
+    seq = list(random_dna(241, seed=7))
+    seq[115] = "Y"
+    seq = "".join(seq)
+    with pytest.raises(SnpError, match="ambiguous base .* lies 5 bases before the variant"):
+        design_assays(make_target(seq, 121, "A" if seq[120] != "A" else "G"),
+                      design_settings({"strands": "plus"}))
+
+
+def test_distant_ambiguity_allowed_and_flagged():
+    seq = list(random_dna(241, seed=7))
+    seq[100] = "R"
+    seq = "".join(seq)
+    assays = design_assays(make_target(seq, 121, "A" if seq[120] != "A" else "G"),
+                           design_settings({"strands": "plus", "primer3": {"PRIMER_MIN_SIZE": 22}}))
+    assert assays
+    for assay in assays:
+        assert assay.primer_ref[-21] == "R"
+        assert "degenerate_base" in assay.flags
