@@ -14,6 +14,8 @@ rule cleanup_expired_jobs:
         retention_hours=config["retention_hours"],
         running_stale_hours=config["running_stale_hours"],
         dry_run=config.get("cleanup_dry_run", False),
+    conda:
+        "../envs/kaspflow.yaml"
     script:
         "../scripts/cleanup_expired_jobs.py"
 

@@ -7,6 +7,10 @@ cleanup_dry_run is not true or false.
 
 import logging
 import sys
+from pathlib import Path
+
+# The kaspflow package is two folders above this script, at the repository root.
+sys.path.insert(0, str(Path(snakemake.scriptdir).resolve().parents[1]))
 
 from kaspflow import retention
 from kaspflow.config import resolve_path
