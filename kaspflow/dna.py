@@ -25,3 +25,17 @@ def gc_percent(seq: str) -> float:
         return 0.0
     upper = seq.upper()
     return 100.0 * (upper.count("G") + upper.count("C")) / len(upper)
+
+
+_CODE_BASES = {
+    "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
+    "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT",
+}
+
+
+def covers(genome: str, bases: str) -> bool:
+    """Return True when ``genome`` equals ``bases`` or holds IUPAC codes that include them (any case)."""
+    if len(genome) != len(bases):
+        return False
+    return all(g == b or b in _CODE_BASES.get(g, "")
+               for g, b in zip(genome.upper(), bases.upper()))

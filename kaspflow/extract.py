@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from .dna import covers
 from .errors import SnpError
 from .genome import Genome
 from .variants import Variant
@@ -53,6 +54,12 @@ def extract_target(genome: Genome, variant: Variant, flank_bp: int) -> Target:
         )
 
     genome_ref = genome.fetch(chrom, ref_start, ref_end)
+    if genome_ref.upper() != variant.ref and covers(genome_ref, variant.ref):
+        # An IUPAC code in the genome that includes REF: design on REF itself.
+        note = f"the genome has '{genome_ref}' at the variant; REF taken as '{variant.ref}'"
+        if note not in variant.notes:
+            variant.notes.append(note)
+        genome_ref = variant.ref
     if genome_ref.upper() != variant.ref:
         raise SnpError(
             f"REF mismatch at {chrom}:{variant.pos}: the file gives '{variant.ref}' but the genome has "

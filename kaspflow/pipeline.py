@@ -98,13 +98,13 @@ def place_variants(genome: Genome, variants: list[Variant], flank_bp: int) -> li
         if variant.error or variant.skip:
             continue
         try:
-            placed, strand = variant, None
+            placed, hit = variant, None
             if id(variant) in marker_hits:
                 hit = choose_hit(genome, variant, marker_hits[id(variant)])
-                placed, strand = place_marker(genome, variant, hit), hit.strand
+                placed = place_marker(genome, variant, hit)
             target = extract_target(genome, placed, flank_bp)
-            if strand is not None:
-                mask_ambiguities(target, variant, strand)
+            if hit is not None:
+                mask_ambiguities(target, variant, hit)
         except SnpError as exc:
             record["variant"]["error"] = str(exc)
             continue
