@@ -380,6 +380,8 @@ _EXPLAIN_WORDS = {
     "high end compl": "3' self-dimer",
     "GC clamp failed": "GC clamp",
     "high end stability": "3' end stability",
+    "unacceptable product size": "amplicon size outside PRIMER_PRODUCT_SIZE_RANGE",
+    "tm diff too large": "Tm difference above {PRIMER_PAIR_MAX_DIFF_TM} °C",
     "overlap excluded region": "soft-masked base (design.soft_masked is 'avoid')",
 }
 
