@@ -150,15 +150,18 @@ class Genome:
 
 
 def read_alias_file(path: str | os.PathLike) -> dict[str, str]:
-    """Read a two-column alias file (alias, sequence name; tab or space separated; '#' comments)."""
+    """Read a two-column alias file (alias, sequence name; tab or space separated).
+
+    Lines starting with '#' are comments; a '#' inside a name is part of it.
+    """
     aliases = {}
     try:
         lines = Path(path).read_text().splitlines()
     except OSError as exc:
         raise InputError(f"cannot read alias file {path}: {exc.strerror}") from None
     for number, line in enumerate(lines, start=1):
-        fields = line.split("#", 1)[0].split()
-        if not fields:
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
             continue
         if len(fields) != 2:
             raise InputError(

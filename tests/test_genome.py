@@ -80,3 +80,43 @@ def test_unknown_sequence_lists_names(fasta):
 def test_normalize_name():
     assert normalize_name("Chr7B") == "7b"
     assert normalize_name("7B") == "7b"
+
+
+def test_bgzip_fasta_indexed_and_read(tmp_path, sequences):
+    from conftest import write_fasta
+    import pysam
+    plain = write_fasta(tmp_path / "g.fa", sequences)
+    pysam.tabix_compress(str(plain), str(tmp_path / "g.fa.gz"))
+    with Genome(tmp_path / "g.fa.gz", index_dir=tmp_path / "cache") as genome:
+        assert genome.fetch("chr10", 100, 130) == sequences["chr10"][100:130]
+    assert len(list((tmp_path / "cache").glob("*.gzi"))) == 1
+
+
+def test_plain_gzip_fasta_rejected(tmp_path, sequences):
+    import gzip
+    data = "".join(f">{n}\n{s}\n" for n, s in sequences.items()).encode()
+    (tmp_path / "g.fa.gz").write_bytes(gzip.compress(data))
+    with pytest.raises(InputError, match="bgzip, not gzip"):
+        Genome(tmp_path / "g.fa.gz", index_dir=tmp_path / "cache")
+
+
+def test_alias_file_resolves_names(fasta, tmp_path):
+    from kaspflow.genome import read_alias_file
+    alias_file = tmp_path / "aliases.tsv"
+    alias_file.write_text("# alias\tsequence\nTa#S1\tgnl|UG|Ta#S1\nten chr10\n")
+    with Genome(fasta, aliases=read_alias_file(alias_file)) as genome:
+        assert genome.resolve("Ta#S1") == "gnl|UG|Ta#S1"
+        assert genome.resolve("ten") == "chr10"
+
+
+def test_alias_to_unknown_sequence_rejected(fasta):
+    with pytest.raises(InputError, match="not a sequence of"):
+        Genome(fasta, aliases={"x": "chr99"})
+
+
+def test_bad_alias_line_named(tmp_path):
+    from kaspflow.genome import read_alias_file
+    alias_file = tmp_path / "aliases.tsv"
+    alias_file.write_text("a b c\n")
+    with pytest.raises(InputError, match="line 1: expected two columns"):
+        read_alias_file(alias_file)
