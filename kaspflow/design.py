@@ -87,8 +87,10 @@ def orient(target: Target, strand: str) -> _Orientation:
     return _Orientation(strand, ref_seq, alt_seq, ref_case, diff, suffix)
 
 
-def design_assays(target: Target, settings: DesignSettings) -> list[Assay]:
-    """Return up to ``settings.max_assays_per_snp`` ranked assays with distinct common primers.
+def design_assays(target: Target, settings: DesignSettings, keep: int | None = None) -> list[Assay]:
+    """Return up to ``keep`` ranked assays with distinct common primers.
+
+    ``keep`` defaults to ``settings.max_assays_per_snp``.
 
     Raises SnpError with a reason a breeder can act on when no assay fits.
     """
@@ -104,7 +106,7 @@ def design_assays(target: Target, settings: DesignSettings) -> list[Assay]:
 
     if not candidates:
         raise SnpError("no assay found; " + "; ".join(problems) + _hint(target, problems))
-    return _select(candidates, settings)
+    return _select(candidates, settings, keep or settings.max_assays_per_snp)
 
 
 def _check_room(target: Target, strands: list[str], settings: DesignSettings) -> None:
@@ -170,6 +172,8 @@ def _design_strand(target: Target, side: _Orientation, settings: DesignSettings)
             seq_args["SEQUENCE_EXCLUDED_REGION"] = excluded
     global_args = dict(settings.primer3)
     global_args.update(PRIMER3_FIXED)
+    # The specificity check picks among more candidates, so each strand must offer them.
+    global_args["PRIMER_NUM_RETURN"] = max(global_args["PRIMER_NUM_RETURN"], settings.candidates_per_snp)
 
     clean = settings.ambiguity_free_3prime_bases
     window = side.ref_seq[max(0, side.diff - clean + 1):side.diff + 1]
@@ -332,7 +336,7 @@ def _structure_tm(kind: str, seq: str, other: str, thermo: tuple) -> float:
     return primer3.calc_heterodimer(seq, other, **kwargs).tm
 
 
-def _select(candidates: list[Assay], settings: DesignSettings) -> list[Assay]:
+def _select(candidates: list[Assay], settings: DesignSettings, keep: int) -> list[Assay]:
     """Rank candidates by penalty after the tail checks and keep distinct common primers.
 
     Tail checks only add penalty, so candidates are checked in order of their
@@ -344,8 +348,8 @@ def _select(candidates: list[Assay], settings: DesignSettings) -> list[Assay]:
     for assay in candidates:
         if assay.primer_common in seen_common:
             continue
-        if len(checked) >= settings.max_assays_per_snp:
-            worst = sorted(a.penalty for a in checked)[settings.max_assays_per_snp - 1]
+        if len(checked) >= keep:
+            worst = sorted(a.penalty for a in checked)[keep - 1]
             if assay.penalty >= worst:
                 break
         seen_common.add(assay.primer_common)
@@ -354,7 +358,7 @@ def _select(candidates: list[Assay], settings: DesignSettings) -> list[Assay]:
         assay.penalty = round(assay.penalty + FLAG_PENALTY * len(structure), 3)
         checked.append(assay)
     checked.sort(key=lambda a: a.penalty)
-    return checked[:settings.max_assays_per_snp]
+    return checked[:keep]
 
 
 def _soft_masked_regions(seq: str) -> list[list[int]]:

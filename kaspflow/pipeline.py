@@ -1,6 +1,7 @@
 """The four steps of a job, as plain functions the workflow rules call.
 
-validate_request -> extract_flanks -> design_assays -> write_report. Each step
+validate_request -> extract_flanks -> design_assays -> check_specificity ->
+write_report. Each step
 reads and writes JSON-lines files under ``<job>/work/``, keeps every input record
 (a record that failed carries its reason forward), and refreshes the job's
 ``.running`` marker so the retention cleanup never removes a job mid-run.
@@ -14,19 +15,24 @@ from pathlib import Path
 
 from .config import resolve_path
 from .design import design_assays, tail_oligos
-from .errors import SnpError
+from .errors import InputError, SnpError
 from .extract import Target, extract_target
 from .genome import Genome, read_alias_file
 from .locate import choose_hit, find_markers, mask_ambiguities, place_marker, target_from_marker
 from .jobs import REQUEST_DIR, mark_finished, mark_running, read_job
 from .report import (ASSAY_COLUMNS, SNP_COLUMNS, allele_text, write_order, write_tsv)
 from .settings import design_settings
+from .specificity import (blast_available, ensure_database, find_sites, off_target_products,
+                          target_sites)
 from .variants import Variant, read_variants
 
 log = logging.getLogger("kaspflow")
 
 # Refresh the running marker after this many SNPs of a long design step.
 HEARTBEAT_EVERY = 200
+
+# Ranking penalty per possible off-target product (counted up to three).
+OFF_TARGET_PENALTY = 10.0
 
 
 def _write_jsonl(path, records):
@@ -153,7 +159,7 @@ def design_job(job_dir: str | Path, targets_path: str | Path, output: str | Path
         variant = Variant(**record["variant"])
         target = Target(variant=variant, **record["target"])
         try:
-            assays = design_assays(target, settings)
+            assays = design_assays(target, settings, keep=settings.candidates_per_snp)
         except SnpError as exc:
             record["variant"]["error"] = str(exc)
             continue
@@ -193,7 +199,74 @@ def _assay_row(target: Target, assay, rank: int, settings) -> dict:
         "common_start": assay.common_start,
         "common_end": assay.common_end,
         "genome_checked": "yes" if target.genome_checked else "no",
+        # Primer bodies without tails, for the specificity check; not reported.
+        "body_ref": assay.primer_ref,
+        "body_alt": assay.primer_alt,
     }
+
+
+def check_job_specificity(job_dir: str | Path, designs_path: str | Path, output: str | Path) -> None:
+    """Count each candidate's off-target products, re-rank, and keep the best per SNP."""
+    job_dir = Path(job_dir)
+    mark_running(job_dir, "check_specificity")
+    job = read_job(job_dir)
+    settings = design_settings(job.get("design"))
+    records = _read_jsonl(designs_path)
+    rows = [row for record in records for row in record["assays"]]
+
+    mode = settings.specificity["check"]
+    sites = None
+    if mode != "none" and not job.get("fasta"):
+        job_log(job_dir, "specificity not checked: the job has no genome")
+    elif mode == "auto" and not blast_available():
+        job_log(job_dir, "specificity not checked: BLAST+ (blastn, makeblastdb) is not installed; "
+                         "install ncbi-blast+ or set design.specificity.check to none")
+    elif mode != "none":
+        if not blast_available():
+            raise InputError("design.specificity.check is 'blast' but BLAST+ (blastn, makeblastdb) "
+                             "is not installed; install ncbi-blast+ or set it to auto or none")
+        database = ensure_database(resolve_path(job["fasta"]),
+                                   resolve_path(job.get("index_dir", "resources/index")))
+        primers = [row[key] for row in rows for key in ("body_ref", "body_alt", "primer_common")]
+        started = time.monotonic()
+        sites = find_sites(primers, database, settings.specificity["max_mismatches"],
+                           settings.specificity["threads"])
+        log.info("BLAST+ found the sites of %d primers in %.1f s", len(set(primers)),
+                 time.monotonic() - started)
+
+    for record in records:
+        record["assays"] = _rank_checked(record["assays"], sites, settings)
+    if sites is not None:
+        kept = [row for record in records for row in record["assays"]]
+        off = sum(1 for row in kept if row["specificity"] == "off_target")
+        job_log(job_dir, f"specificity checked with BLAST+: {off} of {len(kept)} reported assays "
+                         "may also amplify elsewhere (flag off_target_product)")
+    _write_jsonl(output, records)
+
+
+def _rank_checked(rows: list[dict], sites: dict | None, settings) -> list[dict]:
+    max_product = settings.specificity["max_product"]
+    for row in rows:
+        if sites is None:
+            row.update(specificity="not_checked", off_target_products="", as_sites="", common_sites="")
+            continue
+        as_sites = sorted(set(sites[row["body_ref"]]) | set(sites[row["body_alt"]]),
+                          key=lambda s: (s.chrom, s.three_prime))
+        common_sites = sites[row["primer_common"]]
+        products = off_target_products(as_sites, common_sites, target_sites(row), max_product)
+        row.update(off_target_products=products, as_sites=len(as_sites),
+                   common_sites=len(common_sites),
+                   specificity="off_target" if products else "specific")
+        if products:
+            flags = [f for f in row["flags"].split(",") if f] + ["off_target_product"]
+            row["flags"] = ",".join(flags)
+            row["penalty"] = round(row["penalty"] + OFF_TARGET_PENALTY * min(products, 3), 3)
+
+    rows.sort(key=lambda row: row["penalty"])
+    kept = rows[:settings.max_assays_per_snp]
+    for rank, row in enumerate(kept, start=1):
+        row["rank"] = rank
+    return kept
 
 
 def _status(record: dict) -> str:

@@ -61,7 +61,20 @@ DESIGN_DEFAULTS = {
     "soft_masked": "flag",
     "product_size_weight": 0.02,
     "ambiguity_free_3prime_bases": 8,
+    "specificity": {},
     "primer3": {},
+}
+
+SPECIFICITY_DEFAULTS = {
+    # auto: check with BLAST+ when blastn is installed; blast: always (fail without
+    # BLAST+); none: never.
+    "check": "auto",
+    # Candidates designed per SNP before the check; the best max_assays_per_snp
+    # after it are reported.
+    "candidates_per_snp": 10,
+    "max_mismatches": 3,
+    "max_product": 1000,
+    "threads": 1,
 }
 
 
@@ -78,7 +91,15 @@ class DesignSettings:
     soft_masked: str = "flag"
     product_size_weight: float = 0.02
     ambiguity_free_3prime_bases: int = 8
+    specificity: dict = field(default_factory=lambda: dict(SPECIFICITY_DEFAULTS))
     primer3: dict = field(default_factory=lambda: dict(PRIMER3_DEFAULTS))
+
+    @property
+    def candidates_per_snp(self) -> int:
+        """Assays kept per SNP by the design step: more when the specificity check picks among them."""
+        if self.specificity["check"] == "none":
+            return self.max_assays_per_snp
+        return max(self.max_assays_per_snp, self.specificity["candidates_per_snp"])
 
     @property
     def product_sizes(self) -> list[list[int]]:
@@ -120,6 +141,14 @@ def design_settings(design: dict | None) -> DesignSettings:
         primer3[tag] = value
     primer3["PRIMER_PRODUCT_SIZE_RANGE"] = _product_ranges(primer3["PRIMER_PRODUCT_SIZE_RANGE"])
 
+    specificity = dict(SPECIFICITY_DEFAULTS)
+    for key, value in (merged.pop("specificity") or {}).items():
+        if key not in specificity:
+            raise ConfigError(f"unknown design.specificity setting '{key}'; valid keys: "
+                              f"{', '.join(sorted(specificity))}")
+        specificity[key] = value
+    merged["specificity"] = specificity
+
     settings = DesignSettings(primer3=primer3, **merged)
     _check(settings)
     return settings
@@ -151,6 +180,14 @@ def _check(settings: DesignSettings) -> None:
         raise ConfigError(
             f"design.soft_masked is '{settings.soft_masked}'; use flag, avoid or ignore"
         )
+    check = settings.specificity["check"]
+    if check not in {"auto", "blast", "none"}:
+        raise ConfigError(f"design.specificity.check is '{check}'; use auto, blast or none")
+    for key in ("candidates_per_snp", "max_mismatches", "max_product", "threads"):
+        value = settings.specificity[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if key == "max_mismatches" else 1):
+            raise ConfigError(f"design.specificity.{key} is '{value}'; use a whole number"
+                              + (" >= 0" if key == "max_mismatches" else " >= 1"))
     if not isinstance(settings.max_assays_per_snp, int) or settings.max_assays_per_snp < 1:
         raise ConfigError(
             f"design.max_assays_per_snp is '{settings.max_assays_per_snp}'; use a whole number >= 1"

@@ -16,7 +16,8 @@ import yaml
 from conftest import random_dna, write_fasta
 from kaspflow.cli import submit
 from kaspflow.errors import InputError
-from kaspflow.pipeline import design_job, extract_flanks, validate_request, write_report
+from kaspflow.pipeline import (check_job_specificity, design_job, extract_flanks,
+                               validate_request, write_report)
 
 CASES = Path(__file__).parent / "data" / "cases"
 DEMO = Path(__file__).parent.parent / "resources" / "demo"
@@ -48,7 +49,8 @@ def run_job(tmp_path: Path, snps: Path, fasta: Path | None = None, design: dict 
     validate_request(job, work / "variants.jsonl")
     extract_flanks(job, work / "variants.jsonl", work / "targets.jsonl")
     design_job(job, work / "targets.jsonl", work / "designs.jsonl")
-    write_report(job, work / "designs.jsonl", job / "assays.tsv", job / "snps.tsv", job / "order.csv")
+    check_job_specificity(job, work / "designs.jsonl", work / "checked.jsonl")
+    write_report(job, work / "checked.jsonl", job / "assays.tsv", job / "snps.tsv", job / "order.csv")
     snps_rows = read_tsv(job / "snps.tsv")
     return {row["snp_id"]: row for row in snps_rows}, read_tsv(job / "assays.tsv")
 

@@ -5,6 +5,7 @@ size from the FASTA with a plain string search, using none of the design code.
 """
 
 import csv
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -191,6 +192,8 @@ def test_homeolog_demo_job(tmp_path):
     snps = read_tsv(job / "snps.tsv")
     assert snps[0]["chrom"] == "chr7B"
     assert snps[0]["status"] == "designed"
+    if shutil.which("blastn"):
+        assert {row["specificity"] for row in read_tsv(job / "assays.tsv")} <= {"specific", "off_target"}
     genome = read_fasta(DEMO / "7B_amplicon_test_reference.fa")
     problems = []
     for row in read_tsv(job / "assays.tsv"):

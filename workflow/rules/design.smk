@@ -42,10 +42,24 @@ rule design_assays:
         "../scripts/design_assays.py"
 
 
-rule write_report:
+rule check_specificity:
     input:
         job=f"{RESULTS}/{{job}}/job.yaml",
         designs=f"{RESULTS}/{{job}}/work/designs.jsonl",
+    output:
+        f"{RESULTS}/{{job}}/work/checked.jsonl",
+    log:
+        f"{RESULTS}/{{job}}/logs/check_specificity.log",
+    conda:
+        "../envs/kaspflow.yaml"
+    script:
+        "../scripts/check_specificity.py"
+
+
+rule write_report:
+    input:
+        job=f"{RESULTS}/{{job}}/job.yaml",
+        designs=f"{RESULTS}/{{job}}/work/checked.jsonl",
     output:
         assays=f"{RESULTS}/{{job}}/assays.tsv",
         snps=f"{RESULTS}/{{job}}/snps.tsv",
