@@ -1,9 +1,10 @@
 """Check with BLAST+ that an assay's primers amplify only their target.
 
-All candidate primers of a job go to one ``blastn -task blastn-short`` run
-against a database of the genome. A hit counts as a binding site when the
-alignment reaches the primer's 3' end, covers at least MIN_ALIGNED bases and has
-at most ``max_mismatches`` mismatches and gaps. An off-target product is an
+All candidate primers of a job go to one ungapped ``blastn -task blastn-short``
+run against a database of the genome, with 11-base words: a site is found when
+it shares an exact run of 11 bases with the primer. A hit counts as a binding
+site when the alignment reaches the primer's 3' end, covers at least MIN_ALIGNED
+bases and has at most ``max_mismatches`` mismatches. An off-target product is an
 allele-specific primer site and a common primer site, other than the target
 pair, on opposite strands of one sequence, facing each other within
 ``max_product`` bp: in a polyploid this is usually a homeolog.
@@ -68,7 +69,7 @@ def find_sites(primers: list[str], database: Path, max_mismatches: int,
         return {}
     query = "".join(f">p{i}\n{seq}\n" for i, seq in enumerate(unique))
     command = ["blastn", "-task", "blastn-short", "-db", str(database), "-outfmt", OUTFMT,
-               "-word_size", "7", "-evalue", "1000", "-max_target_seqs", "1000",
+               "-word_size", "11", "-ungapped", "-evalue", "1000", "-max_target_seqs", "1000",
                "-max_hsps", "200", "-dust", "no", "-soft_masking", "false",
                "-num_threads", str(threads)]
     result = subprocess.run(command, input=query, capture_output=True, text=True)
