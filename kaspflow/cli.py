@@ -5,6 +5,7 @@ created), 1 when the workflow run itself fails.
 """
 
 import argparse
+import csv
 import logging
 import subprocess
 import sys
@@ -75,6 +76,14 @@ def submit(args: argparse.Namespace) -> Path:
     design_settings(settings_design)
     options = _input_options(args)
     fmt, variants = read_variants(args.snps, args.format, options)
+    usable = [v for v in variants if not v.error]
+    if not usable:
+        shown = "; ".join(v.error for v in variants[:3])
+        raise InputError(
+            f"{args.snps}: none of its {len(variants)} records can be used when read as {fmt}: "
+            f"{shown}{' ...' if len(variants) > 3 else ''}. Check the column order "
+            "(CHROM POS [ID] REF ALT) or name the format with --format"
+        )
     designable = count_designable(variants)
     if designable > config["max_snp_count"]:
         raise InputError(
@@ -155,9 +164,18 @@ def main_design(argv: list[str] | None = None) -> int:
         print(f"kaspflow: the workflow failed for job {job_dir.name}; see {job_dir}/logs/",
               file=sys.stderr)
         return 1
+    print(f"{summarize(job_dir)}\nresults: {job_dir}", file=sys.stderr)
     print(job_dir.name)
-    print(f"results: {job_dir}", file=sys.stderr)
     return 0
+
+
+def summarize(job_dir: Path) -> str:
+    """Return one line with the job's designed / failed / skipped counts from snps.tsv."""
+    with open(job_dir / "snps.tsv", newline="") as handle:
+        statuses = [row["status"] for row in csv.DictReader(handle, delimiter="\t")]
+    counts = ", ".join(f"{statuses.count(s)} {s}" for s in ("designed", "failed", "skipped")
+                       if statuses.count(s))
+    return f"job {job_dir.name}: {len(statuses)} SNP records: {counts}"
 
 
 def main_genomes(argv: list[str] | None = None) -> int:

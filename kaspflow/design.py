@@ -205,7 +205,7 @@ def _design_strand(target: Target, side: _Orientation, settings: DesignSettings)
     if assays:
         return assays, ""
     if pairs:
-        reasons = ", ".join(f"{reason} {count}" for reason, count in rejected.items())
+        reasons = ", ".join(f"{reason} ({count})" for reason, count in rejected.items())
         return [], f"{pairs} primer pairs fit the REF allele but none passed: {reasons}"
     return [], _explain(result, settings)
 
@@ -424,18 +424,30 @@ def _causes(counts: dict[str, int], settings: DesignSettings) -> str:
         if key == "not in any ok right region" or key == "not in any ok left region":
             continue
         label = _EXPLAIN_WORDS.get(key, key).format(**settings.primer3)
-        causes.append(f"{label} {count}")
+        causes.append(f"{label} ({count})")
     return ", ".join(causes) or "no candidate met the settings"
 
 
 def _hint(target: Target, problems: list[str]) -> str:
+    """Return a sentence on which setting to relax, when the rejections point to one."""
     text = " ".join(problems)
-    if "GC content" not in text and "Tm below" not in text and "Tm above" not in text:
-        return ""
     near = (target.left[-60:] + target.ref + target.right[:60]).upper()
-    gc = 100.0 * sum(near.count(b) for b in "GC") / max(1, len(near))
-    if gc < 45:
-        return (f". The sequence around the variant is AT-rich ({gc:.0f} % GC): lower PRIMER_MIN_GC, "
-                "PRIMER_MIN_TM and PRIMER_OPT_TM, or raise PRIMER_MAX_SIZE, in design.primer3")
-    return (f". The sequence around the variant is GC-rich ({gc:.0f} % GC): raise PRIMER_MAX_GC "
-            "and PRIMER_MAX_TM, or lower PRIMER_MIN_SIZE, in design.primer3")
+    if not near:
+        return ""
+    top_base = max("ACGT", key=near.count)
+    share = 100.0 * near.count(top_base) / len(near)
+    if share >= 80:
+        return (f". The sequence around the variant is a low-complexity run ({share:.0f} % {top_base}); "
+                "no primer can be placed on it")
+    gc = 100.0 * sum(near.count(b) for b in "GC") / len(near)
+    if "GC content outside" in text:
+        if gc < 50:
+            return (f". The sequence around the variant is AT-rich ({gc:.0f} % GC): lower PRIMER_MIN_GC, "
+                    "and PRIMER_MIN_TM and PRIMER_OPT_TM if Tm fails next, in design.primer3")
+        return (f". The sequence around the variant is GC-rich ({gc:.0f} % GC): raise PRIMER_MAX_GC, "
+                "and PRIMER_MAX_TM if Tm fails next, in design.primer3")
+    if "Tm below" in text and "Tm above" not in text:
+        return ". Lower PRIMER_MIN_TM and PRIMER_OPT_TM, or raise PRIMER_MAX_SIZE, in design.primer3"
+    if "Tm above" in text and "Tm below" not in text:
+        return ". Raise PRIMER_MAX_TM, or lower PRIMER_MIN_SIZE, in design.primer3"
+    return ""

@@ -39,3 +39,17 @@ def covers(genome: str, bases: str) -> bool:
         return False
     return all(g == b or b in _CODE_BASES.get(g, "")
                for g, b in zip(genome.upper(), bases.upper()))
+
+
+_CODE_FOR_BASES = {frozenset(bases): code for code, bases in _CODE_BASES.items()}
+
+
+def merge_code(genome_base: str, code: str) -> str:
+    """Return the IUPAC code for the genome base together with the bases of ``code``.
+
+    A marker's ambiguity code usually includes the genome base (R at an A);
+    when it does not (R at a C), the merged code (V) covers all of them.
+    """
+    bases = set(_CODE_BASES.get(code.upper(), code.upper())) | {genome_base.upper()}
+    bases &= set("ACGT")
+    return _CODE_FOR_BASES.get(frozenset(bases), "N") if len(bases) > 1 else genome_base.upper()

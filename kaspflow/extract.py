@@ -61,9 +61,12 @@ def extract_target(genome: Genome, variant: Variant, flank_bp: int) -> Target:
             variant.notes.append(note)
         genome_ref = variant.ref
     if genome_ref.upper() != variant.ref:
+        swapped = variant.alt and genome_ref.upper() == variant.alt
+        advice = ("REF and ALT look swapped: the genome carries ALT" if swapped
+                  else "check that the file and the genome are the same assembly version")
         raise SnpError(
             f"REF mismatch at {chrom}:{variant.pos}: the file gives '{variant.ref}' but the genome has "
-            f"'{genome_ref}'; check the genome version, or swap REF and ALT if they are reversed"
+            f"'{genome_ref}'; {advice}"
         )
 
     left_start = max(0, ref_start - flank_bp)

@@ -46,7 +46,8 @@ class Genome:
         self.path = Path(fasta)
         if not self.path.is_file():
             raise InputError(
-                f"genome FASTA not found: {self.path}; check the 'fasta' path in config/config.yaml"
+                f"genome FASTA not found: {self.path}; check the --fasta path, or the genome's "
+                "'fasta' entry in config/config.yaml"
             )
         self._fasta = self._open(index_dir)
         self.sequences = [SequenceInfo(n, self._fasta.get_reference_length(n))
@@ -85,11 +86,22 @@ class Genome:
         try:
             pysam.faidx(*args)
         except pysam.utils.SamtoolsError as exc:
-            raise InputError(
-                f"cannot index genome FASTA {self.path}: {exc}. A compressed FASTA must be "
-                "compressed with bgzip, not gzip"
-            ) from exc
+            raise InputError(self._index_problem(exc)) from None
         return self._fasta_file(str(self.path), str(fai_target), str(gzi_target) if is_bgzip else None)
+
+    def _index_problem(self, exc: Exception) -> str:
+        with open(self.path, "rb") as handle:
+            head = handle.read(2)
+            handle.seek(0)
+            first = handle.read(200)
+        if head == b"\x1f\x8b":
+            return (f"cannot index genome FASTA {self.path}: it is gzip-compressed; compress it "
+                    f"with bgzip instead (gunzip it, then bgzip {self.path.stem})")
+        if not first.lstrip().startswith(b">"):
+            return (f"{self.path} is not a FASTA file: it does not start with a '>' header line; "
+                    "give the genome sequence in FASTA format")
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unknown error"
+        return f"cannot index genome FASTA {self.path}: {detail}"
 
     def _fasta_file(self, path, fai, gzi):
         try:
@@ -130,8 +142,9 @@ class Genome:
             return target
         names = [s.name for s in self.sequences]
         shown = ", ".join(names[:10]) + (f", ... ({len(names)} in all)" if len(names) > 10 else "")
+        count = f"{len(names)} sequence" + ("s" if len(names) != 1 else "")
         raise SnpError(
-            f"sequence '{name}' is not in the genome (it has {len(names)} sequences: {shown}); "
+            f"sequence '{name}' is not in the genome (it has {count}: {shown}); "
             "use one of these names or add an alias"
         )
 

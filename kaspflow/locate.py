@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from .dna import covers, is_unambiguous, reverse_complement
+from .dna import covers, is_unambiguous, merge_code, reverse_complement
 from .errors import SnpError
 from .extract import Target
 from .genome import Genome, normalize_name
@@ -261,7 +261,7 @@ def _overlay(genomic: str, marker: str, from_end: bool) -> str:
         g = len(genomic) - 1 - i if from_end else i
         m = len(marker) - 1 - i if from_end else i
         if marker[m].upper() not in "ACGT":
-            bases[g] = marker[m].upper()
+            bases[g] = merge_code(genomic[g], marker[m])
     return "".join(bases)
 
 

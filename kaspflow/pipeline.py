@@ -8,6 +8,7 @@ reads and writes JSON-lines files under ``<job>/work/``, keeps every input recor
 """
 
 import dataclasses
+import functools
 import json
 import logging
 import time
@@ -19,7 +20,7 @@ from .errors import InputError, SnpError
 from .extract import Target, extract_target
 from .genome import Genome, read_alias_file
 from .locate import choose_hit, find_markers, mask_ambiguities, place_marker, target_from_marker
-from .jobs import REQUEST_DIR, mark_finished, mark_running, read_job
+from .jobs import REQUEST_DIR, RUNNING_MARKER, mark_finished, mark_running, read_job
 from .report import (ASSAY_COLUMNS, SNP_COLUMNS, allele_text, write_order, write_tsv)
 from .settings import design_settings
 from .specificity import (blast_available, ensure_database, find_sites, off_target_products,
@@ -46,6 +47,27 @@ def _read_jsonl(path):
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def job_step(step: str):
+    """Wrap a step function: refresh the running marker, and record a failure in job.log.
+
+    A failed step removes ``.running``, so the cleanup ages the job from its last
+    activity instead of keeping it as running.
+    """
+    def wrap(function):
+        @functools.wraps(function)
+        def run(job_dir, *args, **kwargs):
+            job_dir = Path(job_dir)
+            mark_running(job_dir, step)
+            try:
+                return function(job_dir, *args, **kwargs)
+            except Exception as exc:
+                job_log(job_dir, f"job {job_dir.name} failed in {step}: {exc}")
+                (job_dir / RUNNING_MARKER).unlink(missing_ok=True)
+                raise
+        return run
+    return wrap
+
+
 def job_log(job_dir: Path, message: str) -> None:
     """Log ``message`` and append it to the job's own ``job.log``."""
     log.info(message)
@@ -53,10 +75,9 @@ def job_log(job_dir: Path, message: str) -> None:
         handle.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')} {message}\n")
 
 
+@job_step("validate_request")
 def validate_request(job_dir: str | Path, output: str | Path) -> None:
     """Read the submitted SNP file and write one record per input line to ``output``."""
-    job_dir = Path(job_dir)
-    mark_running(job_dir, "validate_request")
     job = read_job(job_dir)
     snp_path = job_dir / REQUEST_DIR / job["snp_file"]
     fmt, variants = read_variants(snp_path, job.get("format", "auto"), job.get("input_options"))
@@ -65,14 +86,13 @@ def validate_request(job_dir: str | Path, output: str | Path) -> None:
     _write_jsonl(output, [dataclasses.asdict(v) for v in variants])
 
 
+@job_step("extract_flanks")
 def extract_flanks(job_dir: str | Path, variants_path: str | Path, output: str | Path) -> None:
     """Place each variant on the genome and write its flanks, or its failure reason.
 
     A job without a genome (PolyMarker markers only) is designed on the marker
     sequences themselves and marked as not checked against a genome.
     """
-    job_dir = Path(job_dir)
-    mark_running(job_dir, "extract_flanks")
     job = read_job(job_dir)
     settings = design_settings(job.get("design"))
     variants = [Variant(**item) for item in _read_jsonl(variants_path)]
@@ -141,10 +161,9 @@ def _target_record(target: Target) -> dict:
     return fields
 
 
+@job_step("design_assays")
 def design_job(job_dir: str | Path, targets_path: str | Path, output: str | Path) -> None:
     """Design assays for every placed variant and write the ranked assays or the reason."""
-    job_dir = Path(job_dir)
-    mark_running(job_dir, "design_assays")
     job = read_job(job_dir)
     settings = design_settings(job.get("design"))
     records = _read_jsonl(targets_path)
@@ -205,10 +224,9 @@ def _assay_row(target: Target, assay, rank: int, settings) -> dict:
     }
 
 
+@job_step("check_specificity")
 def check_job_specificity(job_dir: str | Path, designs_path: str | Path, output: str | Path) -> None:
     """Count each candidate's off-target products, re-rank, and keep the best per SNP."""
-    job_dir = Path(job_dir)
-    mark_running(job_dir, "check_specificity")
     job = read_job(job_dir)
     settings = design_settings(job.get("design"))
     records = _read_jsonl(designs_path)
@@ -275,11 +293,10 @@ def _status(record: dict) -> str:
     return "skipped" if record["variant"].get("skip") and not record["variant"]["error"] else "failed"
 
 
+@job_step("write_report")
 def write_report(job_dir: str | Path, designs_path: str | Path, assays_out: str | Path,
                  snps_out: str | Path, order_out: str | Path) -> None:
     """Write assays.tsv, snps.tsv and order.csv, then mark the job finished."""
-    job_dir = Path(job_dir)
-    mark_running(job_dir, "write_report")
     job = read_job(job_dir)
     records = _read_jsonl(designs_path)
     assays, snps = [], []

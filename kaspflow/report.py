@@ -4,6 +4,7 @@ Positions in every report are 1-based closed on the reference plus strand.
 """
 
 import csv
+import re
 from pathlib import Path
 
 ASSAY_COLUMNS = [
@@ -37,15 +38,24 @@ def write_tsv(path: str | Path, columns: list[str], rows: list[dict]) -> None:
             writer.writerow({key: "" if row.get(key) is None else row.get(key) for key in columns})
 
 
+def oligo_name(snp_id: str) -> str:
+    """Return ``snp_id`` with every character other than letters, digits, '.', '_', '-' as '_'.
+
+    Synthesis order forms reject names with characters such as '|' or '#'.
+    """
+    return re.sub(r"[^A-Za-z0-9._-]", "_", snp_id)
+
+
 def order_rows(assays: list[dict]) -> list[dict]:
     """Return one oligo per row for the rank-1 assays, named SNP_FAM, SNP_HEX and SNP_COM."""
     rows = []
     for assay in assays:
         if int(assay["rank"]) != 1:
             continue
-        rows.append({"name": f"{assay['snp_id']}_FAM", "sequence": assay["primer_fam"]})
-        rows.append({"name": f"{assay['snp_id']}_HEX", "sequence": assay["primer_hex"]})
-        rows.append({"name": f"{assay['snp_id']}_COM", "sequence": assay["primer_common"]})
+        name = oligo_name(assay["snp_id"])
+        rows.append({"name": f"{name}_FAM", "sequence": assay["primer_fam"]})
+        rows.append({"name": f"{name}_HEX", "sequence": assay["primer_hex"]})
+        rows.append({"name": f"{name}_COM", "sequence": assay["primer_common"]})
     return rows
 
 

@@ -5,7 +5,13 @@ adds is passed to Primer3 unchanged and overrides the default below.
 """
 
 import copy
+import difflib
+import functools
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import primer3
 
 from .dna import is_unambiguous
 from .errors import ConfigError
@@ -135,9 +141,14 @@ def design_settings(design: dict | None) -> DesignSettings:
         merged[key] = value
 
     primer3 = dict(PRIMER3_DEFAULTS)
+    known = known_primer3_tags()
     for tag, value in (merged.pop("primer3") or {}).items():
-        if not str(tag).startswith(("PRIMER_", "SEQUENCE_")):
+        if not str(tag).startswith("PRIMER_"):
             raise ConfigError(f"design.primer3 key '{tag}' is not a Primer3 tag (PRIMER_...)")
+        if known and tag not in known:
+            close = difflib.get_close_matches(tag, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigError(f"design.primer3 tag '{tag}' is not a Primer3 setting{hint}")
         primer3[tag] = value
     primer3["PRIMER_PRODUCT_SIZE_RANGE"] = _product_ranges(primer3["PRIMER_PRODUCT_SIZE_RANGE"])
 
@@ -152,6 +163,20 @@ def design_settings(design: dict | None) -> DesignSettings:
     settings = DesignSettings(primer3=primer3, **merged)
     _check(settings)
     return settings
+
+
+@functools.lru_cache(maxsize=1)
+def known_primer3_tags() -> frozenset[str]:
+    """Return the PRIMER_* tag names compiled into primer3-py's Primer3 library.
+
+    Primer3 ignores a tag it does not know, so a misspelt setting would have no
+    effect without this check. The names are read from the library files; an
+    empty set (a build where they cannot be read) turns the check off.
+    """
+    tags: set[str] = set()
+    for library in Path(primer3.__file__).parent.glob("*.so"):
+        tags.update(t.decode() for t in re.findall(rb"\b(PRIMER_[A-Z0-9_]+)", library.read_bytes()))
+    return frozenset(tags)
 
 
 def _product_ranges(value) -> list[list[int]]:

@@ -97,7 +97,7 @@ def test_homopolymer_genome_fails_with_reason(tmp_path):
     snps, _ = run_job(tmp_path, CASES / "primer3_settings_take_effect" / "snps.tsv",
                       case_genome(tmp_path, "primer3_settings_take_effect"), design=override["design"])
     assert snps["snp1"]["status"] == "failed"
-    assert "AT-rich (0 % GC)" in snps["snp1"]["reason"]
+    assert "low-complexity run (100 % A)" in snps["snp1"]["reason"]
 
 
 def test_chromosome_aliases_resolved(tmp_path):

@@ -171,3 +171,37 @@ def test_genomes_listing(tmp_path, config):
     assert lines[0] == "genome\tsequences\ttotal_bp\tfasta"
     assert any(line.startswith("wheat_S58861868\t1\t843\t") for line in lines)
     assert any(line.startswith("wheat_7abd\t3\t6301\t") for line in lines)
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"chr1\t10\t20\n", "line 1 has 3 columns"),
+    (b"10\tchr7B\tA\tG\n", "position 'chr7B' is not a whole number"),
+    (b">chr1\nACGTACGTACGTACGTACGT\nACGTACGT\n", "none of its"),
+])
+def test_no_usable_record_exit_2(tmp_path, config, content, message):
+    result = submit(tmp_path, config, write(tmp_path, "snps.txt", content))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Check the column order" in result.stderr
+    assert jobs(tmp_path) == []
+
+
+def test_config_typos_rejected(tmp_path):
+    config = tmp_path / "typo.yaml"
+    config.write_text(yaml.safe_dump({"results_dir": str(tmp_path / "results"),
+                                      "desing": {"max_assays_per_snp": 5}}))
+    result = submit(tmp_path, config, DEMO_SNPS)
+    assert result.returncode == 2
+    assert "'desing' was unexpected" in result.stderr
+    config.write_text(yaml.safe_dump({"results_dir": str(tmp_path / "results"),
+                                      "design": {"primer3": {"PRIMER_OPT_TMP": 52}}}))
+    result = submit(tmp_path, config, DEMO_SNPS)
+    assert result.returncode == 2
+    assert "did you mean PRIMER_OPT_TM?" in result.stderr
+
+
+def test_fasta_not_a_fasta(tmp_path, config):
+    result = run("submit", "--fasta", str(ROOT / "resources" / "demo" / "S58861868.vcf"),
+                 "--snps", str(DEMO_SNPS), "--configfile", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "is not a FASTA file" in result.stderr

@@ -96,7 +96,7 @@ def test_plain_gzip_fasta_rejected(tmp_path, sequences):
     import gzip
     data = "".join(f">{n}\n{s}\n" for n, s in sequences.items()).encode()
     (tmp_path / "g.fa.gz").write_bytes(gzip.compress(data))
-    with pytest.raises(InputError, match="bgzip, not gzip"):
+    with pytest.raises(InputError, match="gzip-compressed; compress it with bgzip instead"):
         Genome(tmp_path / "g.fa.gz", index_dir=tmp_path / "cache")
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import random_dna, write_fasta
-from kaspflow.dna import reverse_complement
+from kaspflow.dna import merge_code, reverse_complement
 from kaspflow.errors import SnpError
 from kaspflow.extract import extract_target
 from kaspflow.genome import Genome
@@ -133,5 +133,12 @@ def test_flank_codes_masked_on_genome(tmp_path):
     variant = marker(left, base, "T" if base != "T" else "C", CONTIG[501:561])
     genome, hit, placed = locate(tmp_path, {"c1": CONTIG}, variant)
     target = mask_ambiguities(extract_target(genome, placed, 100), variant, hit)
-    assert target.left[-10] == "R"
+    assert target.left[-10] == merge_code(CONTIG[490], "R")
     assert target.left[-11] == CONTIG[489]
+
+
+def test_code_disagreeing_with_genome_merged():
+    assert merge_code("C", "R") == "V"
+    assert merge_code("A", "R") == "R"
+    assert merge_code("a", "Y") == "H"
+    assert merge_code("T", "N") == "N"

@@ -176,6 +176,9 @@ def test_order_lists_rank_one_oligos(demo_job):
 
 def test_second_run_keeps_finished_job(demo_job, tmp_path):
     before = (demo_job / "assays.tsv").stat().st_mtime_ns
+    # Setting a job's own retention must not make the workflow redesign it.
+    with open(demo_job / "job.yaml", "a") as handle:
+        handle.write("retention_hours: 720\n")
     config = demo_job.parent.parent / "config.yaml"
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "workflow" / "Snakefile"),

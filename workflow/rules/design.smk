@@ -1,9 +1,11 @@
 # The per-job design steps. Each rule is a thin adapter; see kaspflow/pipeline.py.
+# job.yaml is an ancient() input throughout: editing it, for example to set a
+# job's retention_hours, must not redesign a finished job.
 
 
 rule validate_request:
     input:
-        job=f"{RESULTS}/{{job}}/job.yaml",
+        job=ancient(f"{RESULTS}/{{job}}/job.yaml"),
     output:
         f"{RESULTS}/{{job}}/work/variants.jsonl",
     log:
@@ -16,7 +18,7 @@ rule validate_request:
 
 rule extract_flanks:
     input:
-        job=f"{RESULTS}/{{job}}/job.yaml",
+        job=ancient(f"{RESULTS}/{{job}}/job.yaml"),
         variants=f"{RESULTS}/{{job}}/work/variants.jsonl",
     output:
         f"{RESULTS}/{{job}}/work/targets.jsonl",
@@ -30,7 +32,7 @@ rule extract_flanks:
 
 rule design_assays:
     input:
-        job=f"{RESULTS}/{{job}}/job.yaml",
+        job=ancient(f"{RESULTS}/{{job}}/job.yaml"),
         targets=f"{RESULTS}/{{job}}/work/targets.jsonl",
     output:
         f"{RESULTS}/{{job}}/work/designs.jsonl",
@@ -44,7 +46,7 @@ rule design_assays:
 
 rule check_specificity:
     input:
-        job=f"{RESULTS}/{{job}}/job.yaml",
+        job=ancient(f"{RESULTS}/{{job}}/job.yaml"),
         designs=f"{RESULTS}/{{job}}/work/designs.jsonl",
     output:
         f"{RESULTS}/{{job}}/work/checked.jsonl",
@@ -58,7 +60,7 @@ rule check_specificity:
 
 rule write_report:
     input:
-        job=f"{RESULTS}/{{job}}/job.yaml",
+        job=ancient(f"{RESULTS}/{{job}}/job.yaml"),
         designs=f"{RESULTS}/{{job}}/work/checked.jsonl",
     output:
         assays=f"{RESULTS}/{{job}}/assays.tsv",
