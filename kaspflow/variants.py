@@ -19,8 +19,8 @@ from pathlib import Path
 from .errors import InputError
 from .inputs.polymarker import read_polymarker
 from .inputs.records import (EMPTY_ALLELE, ReadOptions, Region, Variant, check_alleles,
-                             parse_options, parse_region)
-from .inputs.tables import data_lines, read_mutant_list, read_snp_list, read_table
+                             note_substitution, parse_options, parse_region)
+from .inputs.tables import data_lines, read_mutant_list, read_snp_list, read_table, split_quoted
 from .inputs.vcf import read_vcf
 
 __all__ = [
@@ -81,6 +81,9 @@ def read_variants(path: str | Path, fmt: str = "auto",
 
     if read_options.region is not None:
         apply_region(path, variants, read_options.region)
+    # Every skip reason is known only now, and a skipped record gets no design note.
+    for variant in variants:
+        note_substitution(variant)
     assign_ids(variants)
     return fmt, variants
 
@@ -93,8 +96,9 @@ def count_designable(variants: list[Variant]) -> int:
 def read_text(path: Path) -> tuple[str, bool]:
     """Return (text, was gzip-compressed), rejecting binary files with a clear message.
 
-    The text has its UTF-8 byte order mark removed and Windows or old Mac line ends
-    turned into '\\n'.
+    The text is UTF-8, or UTF-16 when it starts with a UTF-16 byte order mark (Excel's
+    "Unicode Text" export). The byte order mark is removed and Windows or old Mac line
+    ends are turned into '\\n'.
     """
     try:
         data = path.read_bytes()
@@ -109,18 +113,58 @@ def read_text(path: Path) -> tuple[str, bool]:
     if data[:4] == b"PK\x03\x04":
         raise InputError(f"{path} is a ZIP archive (an .xlsx workbook is one); "
                          "export the sheet as tab-separated text")
-    if b"\x00" in data[:65536]:
-        raise InputError(f"{path} is a binary file, not a text SNP table; export it as tab-separated text")
 
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: byte {exc.start} is not valid UTF-8 text; save the file as UTF-8 text"
-        ) from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = _decode_utf16(path, data)
+        # A UTF-32 file also starts with FF FE, and read as UTF-16 it has NUL characters.
+        if "\x00" in text[:65536]:
+            raise InputError(f"{path} is a binary file, not a text SNP table; export it as "
+                             "tab-separated text")
+    else:
+        _check_not_binary(path, data)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path}: byte {exc.start} is not valid UTF-8 text; save the file as UTF-8 text"
+            ) from None
+
     if not text.strip():
         raise InputError(f"{path} is empty; it must list at least one SNP")
     return text.replace("\r\n", "\n").replace("\r", "\n"), compressed
+
+
+def _decode_utf16(path: Path, data: bytes) -> str:
+    # The "utf-16" codec reads the byte order mark to choose LE or BE, then drops it.
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} starts with a UTF-16 byte order mark but is not valid UTF-16 "
+                         f"text ({exc.reason} at byte {exc.start}); save as UTF-8 text") from None
+
+
+def _check_not_binary(path: Path, data: bytes) -> None:
+    sample = data[:65536]
+    if b"\x00" not in sample:
+        return
+    if _looks_like_utf16(sample):
+        raise InputError(f"{path} looks like UTF-16 text without a byte order mark (every "
+                         "second byte is NUL); save as UTF-8 text")
+    raise InputError(f"{path} is a binary file, not a text SNP table; export it as tab-separated text")
+
+
+def _looks_like_utf16(sample: bytes) -> bool:
+    """Tell UTF-16 text from other binary data: one byte of each pair is NUL, the other never is.
+
+    NOTE: only Latin text is recognised this way, because other scripts have few NUL bytes.
+    """
+    sample = sample[:len(sample) - len(sample) % 2]
+    if not sample:
+        return False
+    for nul_half, text_half in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
+        if b"\x00" not in text_half and nul_half.count(0) >= 0.9 * len(nul_half):
+            return True
+    return False
 
 
 def _gunzip(path: Path, data: bytes) -> bytes:
@@ -146,11 +190,17 @@ def detect_format(text: str) -> str:
        number and the third is a whole number (``contig,ref,pos,alt[,target]``), whereas
        a comma-separated table has its number, POS, second.
     5. ``table``: anything else, including a file with no data line at all.
+
+    Fields are compared without the double quotes that may enclose them.
     """
     if text.startswith("##fileformat=VCF"):
         return "vcf"
     first = next((line for _, line in data_lines(text)), "")
-    fields = [f.strip() for f in first.split(",")]
+    try:
+        fields = split_quoted(first, ",")
+    except ValueError:
+        # The reader reports the quoting error on its line.
+        fields = [f.strip() for f in first.split(",")]
 
     if [f.lower() for f in fields[:5]] == ["seqid", "library", "position", "wt_base", "mut_base"]:
         return "mutant_list"

@@ -791,3 +791,207 @@ def test_polymarker_spaced_alleles(tmp_path):
 def test_directory_given_as_file(tmp_path):
     with pytest.raises(InputError, match="cannot read SNP file"):
         read_variants(tmp_path)
+
+
+# Quoted fields, as R's write.csv and spreadsheet exports write them.
+
+def test_table_quoted_csv_fields(tmp_path):
+    variants = read(tmp_path, '"chr7B","1051","RAC875","A","G"\n', name="snps.csv")
+
+    assert variants[0].snp_id == "RAC875"
+    assert (variants[0].chrom, variants[0].pos) == ("chr7B", 1051)
+    assert (variants[0].ref, variants[0].alt) == ("A", "G")
+    assert variants[0].error == ""
+
+
+def test_table_quoted_csv_header(tmp_path):
+    text = '"CHROM","POS","ID","REF","ALT"\n"chr7B","1051","RAC875","A","G"\n'
+
+    variants = read(tmp_path, text, name="snps.csv")
+
+    assert len(variants) == 1
+    assert variants[0].line == 2
+    assert (variants[0].snp_id, variants[0].pos) == ("RAC875", 1051)
+
+
+def test_table_r_row_names_ignored(tmp_path):
+    # write.csv without row.names=FALSE adds an unnamed first column of row numbers.
+    text = '"","CHROM","POS","ID","REF","ALT"\n"1","chr7B",1051,"RAC875","A","G"\n'
+
+    variants = read(tmp_path, text, name="snps.csv")
+
+    assert (variants[0].chrom, variants[0].pos, variants[0].snp_id) == ("chr7B", 1051, "RAC875")
+    assert variants[0].error == ""
+
+
+def test_table_quoted_tab_fields(tmp_path):
+    variants = read(tmp_path, '"chr7B"\t"1051"\t"RAC875"\t"A"\t"G"\n')
+
+    assert (variants[0].chrom, variants[0].pos, variants[0].snp_id) == ("chr7B", 1051, "RAC875")
+    assert variants[0].error == ""
+
+
+def test_table_quoted_comma_alts(tmp_path):
+    variants = read(tmp_path, '"c1","331",".","CT","AT,AC"\n', name="snps.csv")
+
+    assert [(v.ref, v.alt) for v in variants] == [("CT", "AT"), ("CT", "AC")]
+
+
+def test_table_quoted_field_doubled_quote(tmp_path):
+    variants = read(tmp_path, '"c1","10","m""1","A","G"\n', name="snps.csv")
+
+    assert variants[0].snp_id == 'm"1'
+
+
+def test_table_spaced_quotes_unchanged(tmp_path):
+    # Quotes only group fields that commas or tabs separate.
+    variants = read(tmp_path, '"c1" 10 m1 A G\n')
+
+    assert variants[0].chrom == '"c1"'
+
+
+def test_polymarker_quoted_fields(tmp_path):
+    fmt, variants = read_variants(write(tmp_path, '"m1","3A","ACGTAC[T/C]GTACGT"\n'))
+
+    assert fmt == "polymarker"
+    assert (variants[0].snp_id, variants[0].chrom) == ("m1", "3A")
+    assert (variants[0].flank_left, variants[0].flank_right) == ("ACGTAC", "GTACGT")
+    assert variants[0].error == ""
+
+
+def test_polymarker_quoted_header_skipped(tmp_path):
+    text = '"Marker","Chr","Sequence"\n"m1","3A","ACGTAC[T/C]GTACGT"\n'
+
+    variants = read(tmp_path, text, fmt="polymarker")
+
+    assert len(variants) == 1
+    assert variants[0].snp_id == "m1"
+
+
+def test_snp_list_quoted_fields(tmp_path):
+    fmt, variants = read_variants(write(tmp_path, '"PST130_7067","T","3334","G","7067"\n'))
+
+    assert fmt == "snp_list"
+    assert (variants[0].chrom, variants[0].pos) == ("PST130_7067", 3334)
+    assert (variants[0].ref, variants[0].alt) == ("T", "G")
+    assert variants[0].error == ""
+
+
+def test_mutant_list_quoted_header(tmp_path):
+    text = '"seqid","library","position","wt_base","mut_base"\n"s1","L1","5","C","T"\n'
+
+    fmt, variants = read_variants(write(tmp_path, text))
+
+    assert fmt == "mutant_list"
+    assert variants[0].snp_id == "s1_L1_5"
+    assert variants[0].error == ""
+
+
+UNCLOSED_QUOTES = [
+    ('"c1","10","m1,"A","G"\n', "table"),
+    ('"c1\t10\tm1\tA\tG\n', "table"),
+    ('"m1,"3A","ACGTAC[T/C]GTACGT"\n', "polymarker"),
+    ('"contig1","T","3334,"G"\n', "snp_list"),
+]
+
+
+@pytest.mark.parametrize("text, fmt", UNCLOSED_QUOTES)
+def test_unclosed_quote_reason(tmp_path, text, fmt):
+    variants = read(tmp_path, text + "c1,20,ok,C,T\n", fmt=fmt)
+
+    assert variants[0].error.startswith("line 1: '\"")
+    assert "has a double quote that is not closed" in variants[0].error
+    assert "quote whole fields" in variants[0].error
+
+
+def test_mutant_row_unclosed_quote(tmp_path):
+    text = 'seqid,library,position,wt_base,mut_base\n"s1,L1,5,C,T\ns1,L1,6,C,T\n'
+
+    variants = read(tmp_path, text)
+
+    assert "line 2: '\"s1,L1,5,C,T' has a double quote that is not closed" in variants[0].error
+    assert variants[1].error == ""
+
+
+# UTF-16 text, as Excel's "Unicode Text" export writes it.
+
+EXCEL_UNICODE_TEXT = "CHROM\tPOS\tID\tREF\tALT\r\nchr7B\t1051\tRAC875\tA\tG\r\nchr7B\t1300\tm\u00e9\tC\tT\r\n"
+
+
+def test_utf16_le_with_bom_read(tmp_path):
+    variants = read(tmp_path, b"\xff\xfe" + EXCEL_UNICODE_TEXT.encode("utf-16-le"))
+
+    assert [v.snp_id for v in variants] == ["RAC875", "m\u00e9"]
+    assert [v.line for v in variants] == [2, 3]
+    assert variants[0].chrom == "chr7B"
+
+
+def test_utf16_be_with_bom_read(tmp_path):
+    variants = read(tmp_path, b"\xfe\xff" + EXCEL_UNICODE_TEXT.encode("utf-16-be"))
+
+    assert [v.snp_id for v in variants] == ["RAC875", "m\u00e9"]
+
+
+def test_utf16_without_bom_rejected(tmp_path):
+    message = input_error(tmp_path, EXCEL_UNICODE_TEXT.encode("utf-16-le"))
+
+    assert "snps.txt looks like UTF-16 text without a byte order mark" in message
+    assert "save as UTF-8 text" in message
+
+
+def test_utf16_truncated_rejected(tmp_path):
+    message = input_error(tmp_path, b"\xff\xfe" + EXCEL_UNICODE_TEXT.encode("utf-16-le")[:-1])
+
+    assert "starts with a UTF-16 byte order mark but is not valid UTF-16 text" in message
+    assert "save as UTF-8 text" in message
+
+
+def test_utf16_gzip_vcf_read(tmp_path):
+    text = vcf_text(["c1 10 rs1 A G . . . GT 0/0 1/1"])
+    data = gzip.compress(b"\xff\xfe" + text.encode("utf-16-le"))
+
+    variants = read(tmp_path, data, name="calls.vcf.gz")
+
+    assert (variants[0].snp_id, variants[0].line) == ("rs1", 4)
+
+
+# Design notes belong only to records that are designed.
+
+def test_vcf_filtered_mnp_no_note(tmp_path):
+    text = vcf_text(["c1 10 . AAGC GGGA . LowQual . GT 0/0 1/1"])
+
+    variants = read(tmp_path, text, name="calls.vcf")
+
+    assert variants[0].skip.startswith("FILTER is LowQual")
+    assert variants[0].notes == []
+
+
+def test_vcf_skipped_alts_keep_alt_note(tmp_path):
+    text = vcf_text(["c1 10 . CT AT,AC . LowQual . GT 0/0 1/1"])
+
+    variants = read(tmp_path, text, name="calls.vcf")
+
+    assert variants[0].notes == ["ALT 1 of 2 (AT,AC) on this line"]
+    assert variants[1].notes == ["ALT 2 of 2 (AT,AC) on this line"]
+
+
+def test_vcf_genotype_skipped_mnp_no_note():
+    variants = read_variants(INPUTS / "S58861868.vcf", options={"samples": ["AVS", "Yr15"]})[1]
+
+    mnp = [v for v in variants if v.pos == 796][0]
+    assert mnp.skip != ""
+    assert mnp.notes == []
+
+
+def test_region_skipped_mnp_no_note(tmp_path):
+    variants = read(tmp_path, "c1 10 m1 AAGC GGGA\nc1 500 m2 AAGC GGGA\n", options={"region": "c1:100-900"})
+
+    assert variants[0].notes == []
+    assert "the assay is designed on the first one, at position 500" in variants[1].notes[0]
+
+
+def test_bad_alt_mnp_no_note(tmp_path):
+    variants = read(tmp_path, "c1 10 m1 AAGC GGGA,GGXA\n")
+
+    assert "the assay is designed on the first one" in variants[0].notes[1]
+    assert variants[1].notes == ["ALT 2 of 2 (GGGA,GGXA) on this line"]

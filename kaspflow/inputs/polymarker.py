@@ -1,5 +1,7 @@
 """Reader for PolyMarker marker lines: ``ID,CHR,SEQ[A/G]SEQ`` or ``ID,SEQ[A/G]SEQ``.
 
+Fields may be enclosed in double quotes, as spreadsheet exports write them.
+
 The record has no position: ``pos`` is 0 and the design code locates
 ``flank_left`` + allele + ``flank_right`` in the genome. Flanks are kept exactly as given,
 including lower-case (soft-masked) bases and IUPAC codes for neighbouring variants.
@@ -8,8 +10,8 @@ including lower-case (soft-masked) bases and IUPAC codes for neighbouring varian
 import re
 
 from ..dna import IUPAC_CODES
-from .records import Variant, bad_record, check_alleles, note_substitution
-from .tables import data_lines
+from .records import Variant, bad_record, check_alleles
+from .tables import data_lines, split_quoted
 
 _MARKER = re.compile(r"([^\[\]]*)\[([^\[\]/]*)/([^\[\]/]*)\]([^\[\]]*)")
 _FLANK_LETTERS = IUPAC_CODES | {c.lower() for c in IUPAC_CODES}
@@ -22,7 +24,11 @@ def read_polymarker(text: str) -> list[Variant]:
     """Read PolyMarker lines; a first line of column names such as ``Marker,Chr,Sequence`` is skipped."""
     variants: list[Variant] = []
     for number, line in data_lines(text):
-        fields = [f.strip() for f in line.split(",")]
+        try:
+            fields = split_quoted(line, ",")
+        except ValueError as exc:
+            variants.append(bad_record(number, [], f"line {number}: {exc}"))
+            continue
         if not variants and "[" not in line and _HEADER_WORDS & {f.lower() for f in fields}:
             continue
         variants.append(_marker_record(number, fields))
@@ -54,7 +60,6 @@ def _marker_record(number: int, fields: list[str]) -> Variant:
 
     variant.ref, variant.alt, allele_error = check_alleles(number, first, second)
     variant.error = _explain_allele_error(number, first, second, allele_error)
-    note_substitution(variant)
     return variant
 
 

@@ -165,9 +165,12 @@ def check_position(number: int, text: str) -> tuple[int, str]:
 
 
 def note_substitution(variant: Variant) -> None:
-    """Add a note to a multi-base substitution (MNP) saying which base the assay targets."""
+    """Add a note to a multi-base substitution (MNP) saying which base the assay targets.
+
+    The note speaks of the design, so a variant with ``error`` or ``skip`` set gets none.
+    """
     ref, alt = variant.ref, variant.alt
-    if variant.error or len(ref) < 2 or len(ref) != len(alt):
+    if variant.error or variant.skip or len(ref) < 2 or len(ref) != len(alt):
         return
     offsets = [i for i, (a, b) in enumerate(zip(ref, alt)) if a != b]
     where = f"position {variant.pos + offsets[0]}" if variant.pos else f"base {offsets[0] + 1} of the allele"

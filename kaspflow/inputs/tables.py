@@ -3,10 +3,15 @@
 ``table``: CHROM POS [ID] REF ALT, separated by tabs, commas or runs of spaces, with an
 optional header naming the columns. ``snp_list``: PolyMarker's ``contig,ref,pos,alt[,target]``.
 ``mutant_list``: PolyMarker's ``seqid,library,position,wt_base,mut_base`` with its header.
+
+Tab- and comma-separated fields may be enclosed in double quotes, as R's ``write.csv``
+and spreadsheet exports write them.
 """
 
+import csv
+
 from ..errors import InputError
-from .records import Variant, bad_record, check_alleles, check_position, note_substitution, split_alts
+from .records import Variant, bad_record, check_alleles, check_position, split_alts
 
 _HEADER_NAMES = {
     "chrom": "chrom", "chr": "chrom", "chromosome": "chrom", "#chrom": "chrom", "seqid": "chrom",
@@ -17,19 +22,39 @@ _HEADER_NAMES = {
 MUTANT_COLUMNS = ("seqid", "library", "position", "wt_base", "mut_base")
 
 
+def split_quoted(line: str, delimiter: str) -> list[str]:
+    """Split one line on ``delimiter`` with the csv module, so "a,b" stays one field.
+
+    Raises ValueError, with a message that lacks the line number, when a double quote
+    is not closed or text follows a closing quote.
+    """
+    reader = csv.reader([line], delimiter=delimiter, skipinitialspace=True, strict=True)
+    try:
+        fields = next(reader, [])
+    except csv.Error:
+        separator = "tab" if delimiter == "\t" else f"'{delimiter}'"
+        shown = line if len(line) <= 60 else line[:57] + "..."
+        raise ValueError(f"'{shown}' has a double quote that is not closed, or text after a "
+                         f"closing quote before the next {separator}; quote whole fields, "
+                         'for example "chr7B","1051"') from None
+    return [f.strip() for f in fields]
+
+
 def split_fields(line: str) -> list[str]:
     """Split a table line on tabs or commas when that gives 4 or more fields, else on spaces.
 
     A line that mixes a tab with runs of spaces (``c1  10 . G \t A``) is split on both.
     Space-separated lines may carry comma-separated ALTs (``CT AT,AC``), so a comma only
-    separates columns when it splits the line into a full record.
+    separates columns when it splits the line into a full record. Double quotes group
+    tab- or comma-separated fields only; in a space-separated line they stay part of
+    the text. Raises ValueError from :func:`split_quoted`.
     """
-    by_tab = [f.strip() for f in line.split("\t")]
-    if len(by_tab) >= 4:
-        return by_tab
-    by_comma = [f.strip() for f in line.split(",")]
-    if len(by_comma) >= 4:
-        return by_comma
+    for delimiter in ("\t", ","):
+        # Fewer than 3 delimiters cannot give 4 fields, so quotes are not read then.
+        if line.count(delimiter) >= 3:
+            fields = split_quoted(line, delimiter)
+            if len(fields) >= 4:
+                return fields
     return line.split()
 
 
@@ -43,7 +68,11 @@ def data_lines(text: str):
 
 def is_table_header(line: str) -> bool:
     """Tell a header from data by a POS or POSITION column; a '#' line also needs two more known names."""
-    fields = [f.lower() for f in split_fields(line.lstrip("#"))]
+    try:
+        fields = [f.lower() for f in split_fields(line.lstrip("#"))]
+    except ValueError:
+        # Data lines report the quoting error.
+        return False
     if "pos" not in fields and "position" not in fields:
         return False
     return not line.startswith("#") or len({f for f in fields if f in _HEADER_NAMES}) >= 3
@@ -67,7 +96,12 @@ def read_table(text: str) -> list[Variant]:
             continue
         if line.startswith("#"):
             continue
-        variants.extend(_table_record(number, split_fields(line), columns))
+        try:
+            fields = split_fields(line)
+        except ValueError as exc:
+            variants.append(bad_record(number, [], f"line {number}: {exc}"))
+            continue
+        variants.extend(_table_record(number, fields, columns))
     return variants
 
 
@@ -116,7 +150,6 @@ def make_variants(number: int, chrom: str, pos_text: str, snp_id: str, ref: str,
         ref_checked, alt_checked, allele_error = check_alleles(number, ref, copy.alt)
         copy.ref, copy.alt = ref_checked, alt_checked
         copy.error = copy.error or allele_error
-        note_substitution(copy)
     return variants
 
 
@@ -124,7 +157,11 @@ def read_snp_list(text: str) -> list[Variant]:
     """Read PolyMarker ``contig,ref,pos,alt[,target]`` lines; IDs are generated later."""
     variants: list[Variant] = []
     for number, line in data_lines(text):
-        fields = [f.strip() for f in line.split(",")]
+        try:
+            fields = split_quoted(line, ",")
+        except ValueError as exc:
+            variants.append(bad_record(number, [], f"line {number}: {exc}"))
+            continue
         if len(fields) not in (4, 5):
             variants.append(bad_record(number, fields, f"line {number} has {len(fields)} "
                                        "comma-separated fields; expected contig,ref,pos,alt[,target]"))
@@ -142,7 +179,13 @@ def read_mutant_list(text: str) -> list[Variant]:
     variants: list[Variant] = []
     columns: list[str] | None = None
     for number, line in data_lines(text):
-        fields = [f.strip() for f in line.split(",")]
+        try:
+            fields = split_quoted(line, ",")
+        except ValueError as exc:
+            if columns is None:
+                raise InputError(f"line {number}: in the mutant list header '{line}', {exc}") from None
+            variants.append(bad_record(number, [], f"line {number}: {exc}"))
+            continue
         if columns is None:
             columns = [f.lower() for f in fields]
             _check_mutant_header(number, line, columns)

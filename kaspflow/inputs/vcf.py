@@ -14,7 +14,7 @@ from pathlib import Path
 import pysam
 
 from ..errors import InputError
-from .records import ReadOptions, Variant, check_alleles, check_position, note_substitution, split_alts
+from .records import ReadOptions, Variant, check_alleles, check_position, split_alts
 
 FIXED_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
 _VCF_HINT = "a VCF record has the tab-separated columns " + " ".join(FIXED_COLUMNS) + " [FORMAT samples...]"
@@ -141,7 +141,6 @@ def _record_variants(number: int, record, options: ReadOptions) -> list[Variant]
     variants = split_alts(variant, alts)
     for index, copy in enumerate(variants, start=1):
         _check_vcf_alleles(number, copy, record.ref)
-        note_substitution(copy)
         if not copy.error:
             copy.skip = _filter_skip(record, options) or _sample_skip(record, options.samples, index)
     return variants
