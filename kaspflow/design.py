@@ -16,6 +16,7 @@ primer is then derived by swapping the 3' part, and both tailed oligos are
 checked for hairpins and dimers.
 """
 
+import dataclasses
 import functools
 import logging
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 # Ranking penalties added to Primer3's pair penalty.
 FLAG_PENALTY = 5.0
 SOFT_MASK_PENALTY = 3.0
+INPUT_VARIANT_PENALTY = 3.0
+INPUT_VARIANT_3PRIME_PENALTY = 10.0
 ALLELE_TM_DIFF_WEIGHT = 1.0
 
 
@@ -96,6 +99,8 @@ def design_assays(target: Target, settings: DesignSettings, keep: int | None = N
     """
     strands = {"both": ["+", "-"], "plus": ["+"], "minus": ["-"]}[settings.strands]
     _check_room(target, strands, settings)
+    if settings.input_variants == "mask" and target.neighbours:
+        target = mask_neighbours(target)
     candidates: list[Assay] = []
     problems: list[str] = []
     for strand in strands:
@@ -107,6 +112,38 @@ def design_assays(target: Target, settings: DesignSettings, keep: int | None = N
     if not candidates:
         raise SnpError("no assay found; " + "; ".join(problems) + _hint(target, problems))
     return _select(candidates, settings, keep or settings.max_assays_per_snp)
+
+
+def mask_neighbours(target: Target) -> Target:
+    """Return a copy of ``target`` with the other input variants in its flanks written as N."""
+    reference = list(target.reference)
+    for start, end in target.neighbours:
+        for position in range(start, end + 1):
+            index = position - 1 - target.start
+            if 0 <= index < len(reference):
+                reference[index] = "N"
+    masked = "".join(reference)
+    left_end = len(target.left)
+    right_start = left_end + len(target.ref)
+    return dataclasses.replace(target, left=masked[:left_end], right=masked[right_start:])
+
+
+def _neighbour_flags(target: Target, spans: list[tuple[int, int, int]], settings: DesignSettings):
+    """Return (flags, penalty) for input variants under primers given as (start, end, 3' end)."""
+    flags, penalty = set(), 0.0
+    for start, end in target.neighbours:
+        for primer_start, primer_end, three_prime in spans:
+            if start > primer_end or end < primer_start:
+                continue
+            closest = min(abs(three_prime - p) for p in range(max(start, primer_start),
+                                                               min(end, primer_end) + 1))
+            if closest < settings.ambiguity_free_3prime_bases:
+                flags.add("input_variant_3prime")
+                penalty += INPUT_VARIANT_3PRIME_PENALTY
+            else:
+                flags.add("input_variant")
+                penalty += INPUT_VARIANT_PENALTY
+    return sorted(flags), penalty
 
 
 def _check_room(target: Target, strands: list[str], settings: DesignSettings) -> None:
@@ -254,6 +291,13 @@ def _assay_from_pair(target: Target, side: _Orientation, result: dict, i: int, o
     flags = []
     if not is_unambiguous(primer_ref + primer_common):
         flags.append("degenerate_base")
+    if settings.input_variants == "flag" and target.neighbours:
+        plus = side.strand == "+"
+        spans = [(as_span[0], as_span[1], as_span[1] if plus else as_span[0]),
+                 (common_span[0], common_span[1], common_span[0] if plus else common_span[1])]
+        neighbour_flags, neighbour_penalty = _neighbour_flags(target, spans, settings)
+        flags.extend(neighbour_flags)
+        penalty += neighbour_penalty
     masked = side.ref_case[left_start:side.diff + 1] + side.ref_case[right_start:right_end + 1]
     if settings.soft_masked == "flag" and any(base.islower() for base in masked):
         flags.append("soft_masked")
@@ -302,7 +346,12 @@ def tail_oligos(assay: Assay, settings: DesignSettings) -> tuple[str, str, str, 
 
 
 def _structure_flags(assay: Assay, settings: DesignSettings) -> list[str]:
-    """Check hairpins and dimers on the full tailed oligos; return a flag per problem."""
+    """Check hairpins and dimers of the full tailed oligos; return a flag per problem.
+
+    Only structures that pair an oligo's 3' end count: those can be extended
+    into primer dimers or stop the oligo priming. A hairpin inside the tail, or
+    between the tail and the middle of the primer, leaves the 3' end free.
+    """
     p3 = settings.primer3
     thermo = tuple(sorted(settings.thermo_kwargs().items()))
     _, _, fam, hex_ = tail_oligos(assay, settings)
@@ -310,30 +359,35 @@ def _structure_flags(assay: Assay, settings: DesignSettings) -> list[str]:
               for name, seq in (("fam", fam), ("hex", hex_), ("common", assay.primer_common))}
     flags = []
     for name, seq in oligos.items():
-        if _structure_tm("hairpin", seq, "", thermo) > p3["PRIMER_MAX_HAIRPIN_TH"]:
+        tm, three_prime_paired = _hairpin(seq, thermo)
+        if tm > p3["PRIMER_MAX_HAIRPIN_TH"] and three_prime_paired:
             flags.append(f"hairpin_{name}")
-        if _structure_tm("homodimer", seq, "", thermo) > p3["PRIMER_MAX_SELF_ANY_TH"]:
+        if _end_stability(seq, seq, thermo) > p3["PRIMER_MAX_SELF_END_TH"]:
             flags.append(f"self_dimer_{name}")
     for first, second in (("fam", "common"), ("hex", "common"), ("fam", "hex")):
-        tm = _structure_tm("heterodimer", oligos[first], oligos[second], thermo)
-        if tm > p3["PRIMER_PAIR_MAX_COMPL_ANY_TH"]:
+        tm = max(_end_stability(oligos[first], oligos[second], thermo),
+                 _end_stability(oligos[second], oligos[first], thermo))
+        if tm > p3["PRIMER_PAIR_MAX_COMPL_END_TH"]:
             flags.append(f"dimer_{first}_{second}")
     return flags
 
 
+# Each thermodynamic alignment of a 45-nt tailed oligo costs about a millisecond,
+# and the tailed allele-specific oligos repeat across the candidates of one SNP.
 @functools.lru_cache(maxsize=4096)
-def _structure_tm(kind: str, seq: str, other: str, thermo: tuple) -> float:
-    """Return the melting temperature of the strongest hairpin or dimer, cached.
+def _hairpin(seq: str, thermo: tuple) -> tuple[float, bool]:
+    """Return (Tm of the strongest hairpin, whether it pairs any of the last 4 bases)."""
+    result = primer3.calc_hairpin(seq, output_structure=True, **dict(thermo))
+    if not result.structure_found:
+        return result.tm, False
+    marks = result.ascii_structure_lines[0].split("\t", 1)[1]
+    return result.tm, any(mark in "/\\" for mark in marks[-4:])
 
-    The tailed allele-specific oligos repeat across the candidates of one SNP,
-    and each thermodynamic alignment of a 45-nt oligo costs about a millisecond.
-    """
-    kwargs = dict(thermo)
-    if kind == "hairpin":
-        return primer3.calc_hairpin(seq, **kwargs).tm
-    if kind == "homodimer":
-        return primer3.calc_homodimer(seq, **kwargs).tm
-    return primer3.calc_heterodimer(seq, other, **kwargs).tm
+
+@functools.lru_cache(maxsize=8192)
+def _end_stability(seq: str, other: str, thermo: tuple) -> float:
+    """Return the Tm of ``seq``'s 3' end annealed to ``other`` (a 3'-anchored dimer)."""
+    return primer3.calc_end_stability(seq, other, **dict(thermo)).tm
 
 
 def _select(candidates: list[Assay], settings: DesignSettings, keep: int) -> list[Assay]:

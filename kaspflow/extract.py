@@ -1,6 +1,6 @@
 """Cut the flanks of each variant out of the genome and check its REF allele."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .dna import covers
 from .errors import SnpError
@@ -15,6 +15,8 @@ class Target:
     ``start`` is the 0-based genome position of the first base of ``left``, so
     ``left + ref + right`` is the plus-strand reference from ``start`` onwards.
     ``chrom_length`` is the whole sequence's length (0 when unknown).
+    ``neighbours`` are the [start, end] spans (1-based closed, plus strand) of
+    the job's other input variants inside the flanks.
     """
 
     variant: Variant
@@ -26,6 +28,7 @@ class Target:
     right: str
     genome_checked: bool = True
     chrom_length: int = 0
+    neighbours: list[list[int]] = field(default_factory=list)
 
     @property
     def reference(self) -> str:

@@ -7,6 +7,7 @@ reads and writes JSON-lines files under ``<job>/work/``, keeps every input recor
 ``.running`` marker so the retention cleanup never removes a job mid-run.
 """
 
+import bisect
 import dataclasses
 import functools
 import json
@@ -133,12 +134,53 @@ def place_variants(genome: Genome, variants: list[Variant], flank_bp: int) -> li
                 mask_ambiguities(target, variant, hit)
         except SnpError as exc:
             record["variant"]["error"] = str(exc)
+            record["variant"]["notes"] = _record_notes(record["variant"]["notes"])
             continue
         if target.chrom != placed.chrom:
             placed.notes.append(f"sequence '{placed.chrom}' read as '{target.chrom}'")
         record["variant"] = dataclasses.asdict(placed)
         record["target"] = _target_record(target)
+    add_neighbours(records)
     return records
+
+
+def _record_notes(notes: list[str]) -> list[str]:
+    """Return the notes of a record that cannot be designed, without those about its design."""
+    return [note for note in notes if "is designed on" not in note]
+
+
+def add_neighbours(records: list[dict]) -> None:
+    """List in each target the other input variants inside its flanks (1-based closed spans).
+
+    The design step keeps primers off them or flags them: a known variant under
+    a primer, above all near its 3' end, makes the assay fail in some lines.
+    """
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for record in records:
+        target = record["target"]
+        if target is not None:
+            pos = record["variant"]["pos"]
+            spans.setdefault(target["chrom"], []).append((pos, pos + max(len(target["ref"]), 1) - 1))
+    for chrom in spans:
+        spans[chrom].sort()
+
+    for record in records:
+        target = record["target"]
+        if target is None:
+            continue
+        first = target["start"] + 1
+        last = target["start"] + len(target["left"]) + len(target["ref"]) + len(target["right"])
+        own = record["variant"]["pos"]
+        own_end = own + max(len(target["ref"]), 1) - 1
+        sites = spans.get(target["chrom"], [])
+        index = bisect.bisect_left(sites, (first, first))
+        neighbours = []
+        while index < len(sites) and sites[index][0] <= last:
+            start, end = sites[index]
+            if end < own or start > own_end:
+                neighbours.append([start, end])
+            index += 1
+        target["neighbours"] = neighbours
 
 
 def _marker_only(variant: Variant) -> dict:

@@ -67,6 +67,7 @@ DESIGN_DEFAULTS = {
     "soft_masked": "flag",
     "product_size_weight": 0.02,
     "ambiguity_free_3prime_bases": 8,
+    "input_variants": "flag",
     "specificity": {},
     "primer3": {},
 }
@@ -97,6 +98,7 @@ class DesignSettings:
     soft_masked: str = "flag"
     product_size_weight: float = 0.02
     ambiguity_free_3prime_bases: int = 8
+    input_variants: str = "flag"
     specificity: dict = field(default_factory=lambda: dict(SPECIFICITY_DEFAULTS))
     primer3: dict = field(default_factory=lambda: dict(PRIMER3_DEFAULTS))
 
@@ -201,6 +203,10 @@ def _check(settings: DesignSettings) -> None:
         raise ConfigError(f"design.fam_allele is '{settings.fam_allele}'; use 'ref' or 'alt'")
     if settings.strands not in {"both", "plus", "minus"}:
         raise ConfigError(f"design.strands is '{settings.strands}'; use both, plus or minus")
+    if settings.input_variants not in {"flag", "mask", "ignore"}:
+        raise ConfigError(
+            f"design.input_variants is '{settings.input_variants}'; use flag, mask or ignore"
+        )
     if settings.soft_masked not in {"flag", "avoid", "ignore"}:
         raise ConfigError(
             f"design.soft_masked is '{settings.soft_masked}'; use flag, avoid or ignore"

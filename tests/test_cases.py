@@ -228,3 +228,30 @@ def test_soft_masked_ref_mismatch(tmp_path):
 def test_no_genome_needs_markers(tmp_path):
     with pytest.raises(InputError, match="needs a genome"):
         run_job(tmp_path, CASES / "unknown_sequence" / "snps.tsv")
+
+
+def test_neighbouring_input_variants_flagged(tmp_path):
+    snps, assays = run_job(tmp_path, DEMO / "S58861868_snps.tsv", DEMO / "S58861868.fa")
+    by_snp = {a["snp_id"]: a for a in assays if a["rank"] == "1"}
+    # SNP 330 sits right before 331, so a primer ending on 331 covers it at its 3' end.
+    assert "input_variant_3prime" in by_snp["S58861868_331_alt1"]["flags"]
+    # The two ALTs of 331 are one site: neither counts as the other's neighbour.
+    assert "input_variant" not in by_snp["S58861868_641"]["flags"]
+
+
+def test_neighbouring_input_variants_masked(tmp_path):
+    snps, assays = run_job(tmp_path, DEMO / "S58861868_snps.tsv", DEMO / "S58861868.fa",
+                           design={"input_variants": "mask"})
+    assert assays
+    assert not any("input_variant" in a["flags"] for a in assays)
+    positions = {int(row["pos"]) for row in snps.values()}
+    for assay in assays:
+        plus = assay["strand"] == "+"
+        primers = [(int(assay["as_start"]), int(assay["as_end"]),
+                    int(assay["as_end"]) if plus else int(assay["as_start"])),
+                   (int(assay["common_start"]), int(assay["common_end"]),
+                    int(assay["common_start"]) if plus else int(assay["common_end"]))]
+        own = int(assay["pos"])
+        for start, end, three_prime in primers:
+            under = [p for p in positions if start <= p <= end and abs(p - own) > 1]
+            assert all(abs(three_prime - p) >= 8 for p in under), (assay["snp_id"], under)

@@ -199,3 +199,33 @@ def test_distant_ambiguity_allowed_and_flagged():
     for assay in assays:
         assert assay.primer_ref[-21] == "R"
         assert "degenerate_base" in assay.flags
+
+
+def make_assay(primer_ref: str, primer_alt: str, primer_common: str):
+    from kaspflow.design import Assay
+    return Assay(strand="+", primer_ref=primer_ref, primer_alt=primer_alt, primer_common=primer_common,
+                 tm_ref=60, tm_alt=60, tm_common=60, product_size=80, product_size_alt=80,
+                 as_start=1, as_end=22, common_start=60, common_end=80, penalty=0)
+
+
+def test_three_prime_dimer_flagged():
+    from kaspflow.design import _structure_flags
+    primer = "CATCGTAGCTAGTCAGGCCGCA"
+    # The common primer starts with the reverse complement of the ALT primer's
+    # last 14 bases, so the FAM oligo (ALT) anneals to it by its 3' end.
+    common = reverse_complement(primer[-14:]) + "TTGACTTAG"
+    flags = _structure_flags(make_assay(primer[:-1] + "G", primer, common), design_settings({}))
+    assert "dimer_fam_common" in flags
+
+
+def test_tail_hairpin_not_flagged():
+    from kaspflow.design import _hairpin, _structure_flags
+    # This HEX-tailed oligo folds between tail and primer (Tm about 58 °C) but
+    # leaves its 3' end free, so it still primes.
+    settings = design_settings({})
+    assay = make_assay("TCGTTTGTCACTGAGAGGATTAAA", "TCGTTTGTCACTGAGAGGATTAAG", "AAAATGAGCGCTTGCAATCCTT")
+    thermo = tuple(sorted(settings.thermo_kwargs().items()))
+    tm, paired = _hairpin(HEX_TAIL + assay.primer_ref, thermo)
+    assert tm > 47
+    assert not paired
+    assert "hairpin_hex" not in _structure_flags(assay, settings)
