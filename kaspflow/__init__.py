@@ -1,6 +1,6 @@
 """kaspflow: design KASP genotyping assays from SNP lists and an indexed reference.
 
-The package holds all design logic so it can be imported and tested without
+The package contains all design logic so it can be imported and tested without
 Snakemake; the workflow under ``workflow/`` only wires job files to it.
 
 Coordinates: positions read from users (SNP tables, VCF) are 1-based closed;

@@ -87,7 +87,7 @@ def submit(args: argparse.Namespace) -> Path:
     designable = count_designable(variants)
     if designable > config["max_snp_count"]:
         raise InputError(
-            f"{args.snps} holds {designable} SNP records to design, more than max_snp_count "
+            f"{args.snps} has {designable} SNP records to design, more than max_snp_count "
             f"({config['max_snp_count']}); split the file or raise max_snp_count in the config"
         )
     if args.no_genome and not any(v.flank_left or v.flank_right for v in variants):

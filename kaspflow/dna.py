@@ -34,7 +34,7 @@ _CODE_BASES = {
 
 
 def covers(genome: str, bases: str) -> bool:
-    """Return True when ``genome`` equals ``bases`` or holds IUPAC codes that include them (any case)."""
+    """Return True when ``genome`` equals ``bases`` or has IUPAC codes that include them (any case)."""
     if len(genome) != len(bases):
         return False
     return all(g == b or b in _CODE_BASES.get(g, "")
@@ -47,8 +47,8 @@ _CODE_FOR_BASES = {frozenset(bases): code for code, bases in _CODE_BASES.items()
 def merge_code(genome_base: str, code: str) -> str:
     """Return the IUPAC code for the genome base together with the bases of ``code``.
 
-    A marker's ambiguity code usually includes the genome base (R at an A);
-    when it does not (R at a C), the merged code (V) covers all of them.
+    A marker's ambiguity code usually includes the genome base (R at an A).
+    When it does not (R at a C), the merged code (V) covers all of them.
     """
     bases = set(_CODE_BASES.get(code.upper(), code.upper())) | {genome_base.upper()}
     bases &= set("ACGT")

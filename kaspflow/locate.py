@@ -88,8 +88,8 @@ def find_markers(genome: Genome, variants: list[Variant]) -> dict[int, list[Hit]
     Each sequence is read once and searched for all markers.
     """
     # NOTE: the search reads one whole sequence at a time into memory and scans it
-    # per seed; fine for contigs and genomes of some tens of Mb, slow for whole
-    # wheat chromosomes, where a CHROM POS table is the better input.
+    # once per seed. That is fine for contigs and genomes of some tens of Mb but
+    # slow for whole wheat chromosomes, where a CHROM POS table is the better input.
     hits: dict[int, list[Hit]] = {i: [] for i in range(len(variants))}
     for info in genome.sequences:
         sequence = genome.fetch(info.name, 0, info.length).upper()

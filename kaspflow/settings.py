@@ -1,6 +1,6 @@
 """Design settings: kaspflow's defaults in one place, merged with the user's config.
 
-The ``primer3`` mapping holds Primer3 tags verbatim; any ``PRIMER_*`` tag a user
+The ``primer3`` mapping contains Primer3 tags verbatim, and any ``PRIMER_*`` tag a user
 adds is passed to Primer3 unchanged and overrides the default below.
 """
 
@@ -199,6 +199,13 @@ def _product_ranges(value) -> list[list[int]]:
 
 
 def _check(settings: DesignSettings) -> None:
+    _check_choices(settings)
+    _check_numbers(settings)
+    _check_tails(settings)
+    _check_primer3(settings.primer3)
+
+
+def _check_choices(settings: DesignSettings) -> None:
     if settings.fam_allele not in {"ref", "alt"}:
         raise ConfigError(f"design.fam_allele is '{settings.fam_allele}'; use 'ref' or 'alt'")
     if settings.strands not in {"both", "plus", "minus"}:
@@ -214,21 +221,29 @@ def _check(settings: DesignSettings) -> None:
     check = settings.specificity["check"]
     if check not in {"auto", "blast", "none"}:
         raise ConfigError(f"design.specificity.check is '{check}'; use auto, blast or none")
+
+
+def _check_numbers(settings: DesignSettings) -> None:
     for key in ("candidates_per_snp", "max_mismatches", "max_product", "threads"):
         value = settings.specificity[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if key == "max_mismatches" else 1):
-            raise ConfigError(f"design.specificity.{key} is '{value}'; use a whole number"
-                              + (" >= 0" if key == "max_mismatches" else " >= 1"))
+        minimum = 0 if key == "max_mismatches" else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise ConfigError(f"design.specificity.{key} is '{value}'; use a whole number >= {minimum}")
     if not isinstance(settings.max_assays_per_snp, int) or settings.max_assays_per_snp < 1:
         raise ConfigError(
             f"design.max_assays_per_snp is '{settings.max_assays_per_snp}'; use a whole number >= 1"
         )
+
+
+def _check_tails(settings: DesignSettings) -> None:
     for name in ("tail_fam", "tail_hex"):
         tail = getattr(settings, name)
         if not isinstance(tail, str) or (tail and not is_unambiguous(tail)):
             raise ConfigError(f"design.{name} '{tail}' must be a DNA sequence of A, C, G, T")
         setattr(settings, name, tail.upper())
-    p3 = settings.primer3
+
+
+def _check_primer3(p3: dict) -> None:
     if not p3["PRIMER_MIN_SIZE"] <= p3["PRIMER_OPT_SIZE"] <= p3["PRIMER_MAX_SIZE"]:
         raise ConfigError("design.primer3 needs PRIMER_MIN_SIZE <= PRIMER_OPT_SIZE <= PRIMER_MAX_SIZE")
     if not p3["PRIMER_MIN_TM"] <= p3["PRIMER_OPT_TM"] <= p3["PRIMER_MAX_TM"]:

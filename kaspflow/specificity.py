@@ -29,7 +29,7 @@ OUTFMT = "6 qseqid stitle sstrand qstart qend qlen send mismatch gaps"
 
 @dataclass(frozen=True)
 class Site:
-    """Where a primer can prime: the genome position of its 3' end and the strand it reads."""
+    """A primer binding site: the genome position of the primer's 3' end and the strand it reads."""
 
     chrom: str
     strand: str

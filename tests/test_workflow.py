@@ -148,8 +148,10 @@ def check_assay(genome: dict[str, str], row: dict) -> list[str]:
         if row[allele_column] == row["alt"]:
             offset += 0 if strand == "+" else len(row["alt"].strip("-")) - len(row["ref"].strip("-"))
         base = allele[offset] if 0 <= offset < len(allele) else None
-        wanted = base if strand == "+" else (revcomp(base) if base else None)
-        if base is not None and primer[-1] != wanted:
+        if base is None:
+            continue
+        wanted = base if strand == "+" else revcomp(base)
+        if primer[-1] != wanted:
             problems.append(f"{label}: {allele_column} primer ends in {primer[-1]}, allele base {wanted}")
 
     common_sites = [s for s in binding_sites(genome, row["primer_common"]) if s[0] == row["chrom"]]
