@@ -209,8 +209,10 @@ def _design_strand(target: Target, side: _Orientation, settings: DesignSettings)
             seq_args["SEQUENCE_EXCLUDED_REGION"] = excluded
     global_args = dict(settings.primer3)
     global_args.update(PRIMER3_FIXED)
-    # The specificity check picks among more candidates, so each strand must offer them.
-    global_args["PRIMER_NUM_RETURN"] = max(global_args["PRIMER_NUM_RETURN"], settings.candidates_per_snp)
+    # The specificity check picks among more candidates, so the two strands
+    # together must offer them (Primer3's search time grows with the pairs returned).
+    per_strand = -(-settings.candidates_per_snp // 2) + 1
+    global_args["PRIMER_NUM_RETURN"] = max(global_args["PRIMER_NUM_RETURN"], per_strand)
 
     clean = settings.ambiguity_free_3prime_bases
     window = side.ref_seq[max(0, side.diff - clean + 1):side.diff + 1]
@@ -384,10 +386,17 @@ def _hairpin(seq: str, thermo: tuple) -> tuple[float, bool]:
     return result.tm, any(mark in "/\\" for mark in marks[-4:])
 
 
+# Bases of an oligo's 3' end given to the 3'-anchored dimer check. A duplex
+# anchored at the 3' end that is longer than this melts far above any
+# threshold anyway, and the shorter query makes the check faster (0.45 to
+# 0.12 ms for a 45-nt tailed oligo against a 22-nt primer, primer3-py 2.4.0).
+END_WINDOW = 20
+
+
 @functools.lru_cache(maxsize=8192)
 def _end_stability(seq: str, other: str, thermo: tuple) -> float:
     """Return the Tm of ``seq``'s 3' end annealed to ``other`` (a 3'-anchored dimer)."""
-    return primer3.calc_end_stability(seq, other, **dict(thermo)).tm
+    return primer3.calc_end_stability(seq[-END_WINDOW:], other, **dict(thermo)).tm
 
 
 def _select(candidates: list[Assay], settings: DesignSettings, keep: int) -> list[Assay]:
