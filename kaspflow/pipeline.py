@@ -285,17 +285,23 @@ def check_job_specificity(job_dir: str | Path, designs_path: str | Path, output:
         if not blast_available():
             raise InputError("design.specificity.check is 'blast' but BLAST+ (blastn, makeblastdb) "
                              "is not installed; install ncbi-blast+ or set it to auto or none")
-        database = ensure_database(resolve_path(job["fasta"]),
-                                   resolve_path(job.get("index_dir", "resources/index")))
+        fasta = resolve_path(job["fasta"])
+        index_dir = resolve_path(job.get("index_dir", "resources/index"))
+        database = ensure_database(fasta, index_dir)
         primers = [row[key] for row in rows for key in ("body_ref", "body_alt", "primer_common")]
         started = time.monotonic()
-        sites = find_sites(primers, database, settings.specificity["max_mismatches"],
-                           settings.specificity["threads"])
+        with Genome(fasta, index_dir=index_dir) as genome:
+            sites = find_sites(primers, database, settings.specificity["max_mismatches"], genome,
+                               settings.specificity["threads"])
         log.info("BLAST+ found the sites of %d primers in %.1f s", len(set(primers)),
                  time.monotonic() - started)
 
     for record in records:
         record["assays"] = _rank_checked(record["assays"], sites, settings)
+        if record["assays"] and all(r["specificity"] == "off_target" for r in record["assays"]):
+            record["variant"]["notes"].append(
+                "every assay may also amplify elsewhere (flag off_target_product); raise "
+                "design.specificity.candidates_per_snp to search further, or test on the homeologs")
     if sites is not None:
         kept = [row for record in records for row in record["assays"]]
         off = sum(1 for row in kept if row["specificity"] == "off_target")
@@ -308,14 +314,17 @@ def _rank_checked(rows: list[dict], sites: dict | None, settings) -> list[dict]:
     max_product = settings.specificity["max_product"]
     for row in rows:
         if sites is None:
-            row.update(specificity="not_checked", off_target_products="", as_sites="", common_sites="")
+            row.update(specificity="not_checked", off_target_products="", as_sites="",
+                       common_sites="", other_sites="")
             continue
         as_sites = sorted(set(sites[row["body_ref"]]) | set(sites[row["body_alt"]]),
                           key=lambda s: (s.chrom, s.three_prime))
         common_sites = sites[row["primer_common"]]
-        products = off_target_products(as_sites, common_sites, target_sites(row), max_product)
+        target = target_sites(row)
+        products = off_target_products(as_sites, common_sites, target, max_product)
         row.update(off_target_products=products, as_sites=len(as_sites),
                    common_sites=len(common_sites),
+                   other_sites=_other_sites(as_sites, common_sites, target),
                    specificity="off_target" if products else "specific")
         if products:
             flags = [f for f in row["flags"].split(",") if f] + ["off_target_product"]
@@ -327,6 +336,14 @@ def _rank_checked(rows: list[dict], sites: dict | None, settings) -> list[dict]:
     for rank, row in enumerate(kept, start=1):
         row["rank"] = rank
     return kept
+
+
+def _other_sites(as_sites, common_sites, target, shown: int = 6) -> str:
+    """Return the binding sites other than the target as 'as:chrom:pos(strand)' entries."""
+    entries = [f"as:{s.chrom}:{s.three_prime}({s.strand})" for s in as_sites if s != target[0]]
+    entries += [f"common:{s.chrom}:{s.three_prime}({s.strand})" for s in common_sites if s != target[1]]
+    more = f",+{len(entries) - shown} more" if len(entries) > shown else ""
+    return ",".join(entries[:shown]) + more
 
 
 def _status(record: dict) -> str:

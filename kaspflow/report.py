@@ -12,7 +12,7 @@ ASSAY_COLUMNS = [
     "allele_fam", "allele_hex", "primer_fam", "primer_hex", "primer_common",
     "tm_fam", "tm_hex", "tm_common", "product_size", "penalty", "flags",
     "product_size_alt", "as_start", "as_end", "common_start", "common_end", "genome_checked",
-    "specificity", "off_target_products", "as_sites", "common_sites",
+    "specificity", "off_target_products", "as_sites", "common_sites", "other_sites",
 ]
 
 SNP_COLUMNS = [

@@ -2,9 +2,10 @@
 
 All candidate primers of a job go to one ungapped ``blastn -task blastn-short``
 run against a database of the genome, with 11-base words: a site is found when
-it shares an exact run of 11 bases with the primer. A hit counts as a binding
-site when the alignment reaches the primer's 3' end, covers at least MIN_ALIGNED
-bases and has at most ``max_mismatches`` mismatches. An off-target product is an
+it shares an exact run of 11 bases with the primer. Each hit is extended to the
+whole primer on the genome. It counts as a binding site when the primer's
+3'-terminal base matches and at most ``max_mismatches`` bases of the primer
+mismatch. An off-target product is an
 allele-specific primer site and a common primer site, other than the target
 pair, on opposite strands of one sequence, facing each other within
 ``max_product`` bp: in a polyploid this is usually a homeolog.
@@ -19,11 +20,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .dna import reverse_complement
 from .errors import InputError
 
 log = logging.getLogger(__name__)
 
-MIN_ALIGNED = 15
 OUTFMT = "6 qseqid stitle sstrand qstart qend qlen send mismatch gaps"
 
 
@@ -61,9 +62,14 @@ def ensure_database(fasta: Path, index_dir: Path) -> Path:
     return database
 
 
-def find_sites(primers: list[str], database: Path, max_mismatches: int,
+def find_sites(primers: list[str], database: Path, max_mismatches: int, genome,
                threads: int = 1) -> dict[str, list[Site]]:
-    """Return the binding sites of each primer sequence, from one blastn run."""
+    """Return the binding sites of each primer sequence, from one blastn run.
+
+    BLAST's local alignment stops short of a mismatch near the primer's 3' end,
+    so each hit is extended to the whole primer on ``genome`` (a
+    :class:`~kaspflow.genome.Genome`) and its mismatches are counted there.
+    """
     unique = sorted(set(primers))
     if not unique:
         return {}
@@ -76,19 +82,42 @@ def find_sites(primers: list[str], database: Path, max_mismatches: int,
     if result.returncode != 0:
         raise InputError(f"blastn failed: {result.stderr.strip()}")
 
-    sites: dict[str, list[Site]] = {seq: [] for seq in unique}
+    sites: dict[str, set[Site]] = {seq: set() for seq in unique}
     for line in result.stdout.splitlines():
-        qid, title, sstrand, qstart, qend, qlen, send, mismatch, gaps = line.split("\t")
-        qstart, qend, qlen = int(qstart), int(qend), int(qlen)
-        if qend != qlen or qend - qstart + 1 < MIN_ALIGNED:
-            continue
-        if int(mismatch) + int(gaps) > max_mismatches:
-            continue
+        qid, title, sstrand, _, qend, qlen, send, _, _ = line.split("\t")
+        primer = unique[int(qid[1:])]
         # The sequence title is the FASTA header; its first word is the sequence name.
-        chrom = title.split()[0]
-        site = Site(chrom, "+" if sstrand == "plus" else "-", int(send))
-        sites[unique[int(qid[1:])]].append(site)
-    return {seq: sorted(set(found), key=lambda s: (s.chrom, s.three_prime)) for seq, found in sites.items()}
+        site = _whole_primer_site(genome, title.split()[0], sstrand == "plus", int(qend),
+                                  int(qlen), int(send), primer, max_mismatches)
+        if site is not None:
+            sites[primer].add(site)
+    return {seq: sorted(found, key=lambda s: (s.chrom, s.three_prime)) for seq, found in sites.items()}
+
+
+def _whole_primer_site(genome, chrom: str, plus: bool, qend: int, qlen: int, send: int,
+                       primer: str, max_mismatches: int) -> Site | None:
+    """Return the Site of a primer whose ungapped hit is extended to its full length, or None.
+
+    A site needs the primer's 3'-terminal base to match (a mismatch there
+    stops extension, which is what allele-specific primers rely on) and at most
+    ``max_mismatches`` mismatches over the whole primer.
+    """
+    # BLAST positions are 1-based closed; ``send`` aligns to query base ``qend``.
+    three_prime = send + (qlen - qend) if plus else send - (qlen - qend)
+    five_prime = three_prime - (qlen - 1) if plus else three_prime + (qlen - 1)
+    start, end = min(three_prime, five_prime), max(three_prime, five_prime)
+    length = genome.length(chrom)
+    if start < 1 or end > length:
+        return None
+    bases = genome.fetch(chrom, start - 1, end).upper()
+    if not plus:
+        bases = reverse_complement(bases)
+    if bases[-1] != primer[-1]:
+        return None
+    mismatches = sum(1 for p, g in zip(primer, bases) if p != g)
+    if mismatches > max_mismatches:
+        return None
+    return Site(chrom, "+" if plus else "-", three_prime)
 
 
 def target_sites(row: dict) -> tuple[Site, Site]:

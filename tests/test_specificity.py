@@ -53,7 +53,8 @@ def test_blast_finds_exact_and_near_sites(tmp_path):
                                             + "".join(copy) + random_dna(300, seed=10)})
     database = ensure_database(fasta, tmp_path / "index")
     primer = TARGET[500:522]
-    sites = find_sites([primer, reverse_complement(TARGET[600:622])], database, max_mismatches=3)
+    with Genome(fasta, index_dir=tmp_path / "index") as genome:
+        sites = find_sites([primer, reverse_complement(TARGET[600:622])], database, 3, genome)
     assert Site("gnl|X|a#1", "+", 522) in sites[primer]
     assert Site("homeolog", "+", 300 + 122) in sites[primer]
     assert Site("gnl|X|a#1", "-", 601) in sites[reverse_complement(TARGET[600:622])]
@@ -66,8 +67,22 @@ def test_three_prime_mismatch_not_a_site(tmp_path):
     fasta = write_fasta(tmp_path / "g.fa", {"target": TARGET, "homeolog": "".join(copy)})
     database = ensure_database(fasta, tmp_path / "index")
     primer = TARGET[500:522]
-    sites = find_sites([primer], database, max_mismatches=3)
+    with Genome(fasta, index_dir=tmp_path / "index") as genome:
+        sites = find_sites([primer], database, 3, genome)
     assert [s.chrom for s in sites[primer]] == ["target"]
+
+
+@needs_blast
+def test_mismatch_near_three_prime_still_site(tmp_path):
+    # BLAST stops before a mismatch 3 bases from the 3' end; the site still counts.
+    copy = list(TARGET[400:700])
+    copy[118] = "A" if copy[118] != "A" else "C"
+    fasta = write_fasta(tmp_path / "g.fa", {"target": TARGET, "homeolog": "".join(copy)})
+    database = ensure_database(fasta, tmp_path / "index")
+    primer = TARGET[500:522]
+    with Genome(fasta, index_dir=tmp_path / "index") as genome:
+        sites = find_sites([primer], database, 3, genome)
+    assert Site("homeolog", "+", 122) in sites[primer]
 
 
 @needs_blast
@@ -91,7 +106,8 @@ def test_duplicated_locus_flagged(tmp_path):
         target = extract_target(genome, variant, settings.max_product)
     assay = design_assays(target, settings)[0]
     database = ensure_database(fasta, tmp_path / "index")
-    sites = find_sites([assay.primer_ref, assay.primer_common], database, 3)
+    with Genome(fasta, index_dir=tmp_path / "index") as genome:
+        sites = find_sites([assay.primer_ref, assay.primer_common], database, 3, genome)
     row = {"chrom": "A", "strand": assay.strand, "as_start": assay.as_start, "as_end": assay.as_end,
            "common_start": assay.common_start, "common_end": assay.common_end}
     assert off_target_products(sites[assay.primer_ref], sites[assay.primer_common],
