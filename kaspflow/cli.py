@@ -80,9 +80,9 @@ def submit(args: argparse.Namespace) -> Path:
     if not usable:
         shown = "; ".join(v.error for v in variants[:3])
         raise InputError(
-            f"{args.snps}: none of its {len(variants)} records can be used when read as {fmt}: "
-            f"{shown}{' ...' if len(variants) > 3 else ''}. Check the column order "
-            "(CHROM POS [ID] REF ALT) or name the format with --format"
+            f"{args.snps}: none of its {len(variants)} records can be used when read as {fmt}"
+            f"{_looks_like(args.snps)}: {shown}{' ...' if len(variants) > 3 else ''}. Check the "
+            "column order (CHROM POS [ID] REF ALT) or name the format with --format"
         )
     designable = count_designable(variants)
     if designable > config["max_snp_count"]:
@@ -99,6 +99,21 @@ def submit(args: argparse.Namespace) -> Path:
     request.update(format=fmt, input_options=options, snp_count=len(variants),
                    design=settings_design)
     return create_job(resolve_path(config["results_dir"]), args.snps, request, args.job)
+
+
+def _looks_like(path: str) -> str:
+    """Return ' (it looks like a FASTA file)' or a BED hint for a misplaced file, else ''."""
+    try:
+        with open(path, errors="replace") as handle:
+            first = handle.readline().strip()
+    except OSError:
+        return ""
+    fields = first.split("\t")
+    if first.startswith(">"):
+        return " (it looks like a FASTA file, not a SNP list)"
+    if len(fields) in (3, 4, 6) and fields[1].isdigit() and fields[2].isdigit():
+        return " (it looks like a BED file of regions, not a SNP list)"
+    return ""
 
 
 def _genome_config(args: argparse.Namespace, config: dict) -> tuple[str, dict]:

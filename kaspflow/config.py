@@ -5,6 +5,7 @@ the same JSON schema, so the command-line wrappers and the rules agree on it.
 """
 
 import copy
+import difflib
 import os
 from pathlib import Path
 
@@ -52,11 +53,25 @@ def validate(config: dict, source: str = "config") -> dict:
     if errors:
         error = errors[0]
         where = ".".join(str(p) for p in error.path) or "(top level)"
-        raise ConfigError(f"{source}: invalid value at '{where}': {error.message}")
+        raise ConfigError(f"{source}: invalid value at '{where}': {error.message}{_suggest(error)}")
     for key, spec in schema["properties"].items():
         if "default" in spec:
             config.setdefault(key, spec["default"])
     return config
+
+
+def _suggest(error: jsonschema.ValidationError) -> str:
+    """Return '; did you mean X?' for a misspelt key, else ''."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return ""
+    known = sorted(error.schema.get("properties", {}))
+    hints = []
+    for key in error.instance:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            if close:
+                hints.append(f"'{key}' -> '{close[0]}'")
+    return f"; did you mean {', '.join(hints)}?" if hints else ""
 
 
 def load_config(paths: list[str | os.PathLike] | None = None) -> dict:

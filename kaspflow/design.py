@@ -502,15 +502,26 @@ def _hint(target: Target, problems: list[str]) -> str:
     if share >= 80:
         return (f". The sequence around the variant is a low-complexity run ({share:.0f} % {top_base}); "
                 "no primer can be placed on it")
-    gc = 100.0 * sum(near.count(b) for b in "GC") / len(near)
+
+    # The allele-specific primers sit in the 30 bases on either side of the variant.
+    before, after = _gc(target.left[-30:]), _gc(target.right[:30])
+    sides = f"{before:.0f} % GC in the 30 bases before the variant, {after:.0f} % after"
     if "GC content outside" in text:
-        if gc < 50:
-            return (f". The sequence around the variant is AT-rich ({gc:.0f} % GC): lower PRIMER_MIN_GC, "
-                    "and PRIMER_MIN_TM and PRIMER_OPT_TM if Tm fails next, in design.primer3")
-        return (f". The sequence around the variant is GC-rich ({gc:.0f} % GC): raise PRIMER_MAX_GC, "
-                "and PRIMER_MAX_TM if Tm fails next, in design.primer3")
-    if "Tm below" in text and "Tm above" not in text:
+        if min(before, after) < 40:
+            return f". The sequence is AT-rich ({sides}): lower PRIMER_MIN_GC in design.primer3"
+        if max(before, after) > 60:
+            return f". The sequence is GC-rich ({sides}): raise PRIMER_MAX_GC in design.primer3"
+        return f" ({sides}). Widen PRIMER_MIN_GC and PRIMER_MAX_GC in design.primer3"
+    low, high = "Tm below" in text, "Tm above" in text
+    if low and not high:
         return ". Lower PRIMER_MIN_TM and PRIMER_OPT_TM, or raise PRIMER_MAX_SIZE, in design.primer3"
-    if "Tm above" in text and "Tm below" not in text:
+    if high and not low:
         return ". Raise PRIMER_MAX_TM, or lower PRIMER_MIN_SIZE, in design.primer3"
+    if low and high:
+        return ". Widen the Tm window (PRIMER_MIN_TM, PRIMER_MAX_TM) in design.primer3"
     return ""
+
+
+def _gc(seq: str) -> float:
+    seq = seq.upper()
+    return 100.0 * sum(seq.count(b) for b in "GC") / len(seq) if seq else 0.0

@@ -250,9 +250,31 @@ def mask_ambiguities(target: Target, marker: Variant, hit: Hit) -> Target:
     left, right, _, _ = _oriented(marker, hit.strand)
     left = left[len(left) - hit.left_fit:] if hit.left_fit else ""
     right = right[:hit.right_fit]
+    genome_left, genome_right = target.left, target.right
     target.left = _overlay(target.left, left, from_end=True)
     target.right = _overlay(target.right, right, from_end=False)
+
+    # Say where a marker code excludes the genome base, since the merged code
+    # then matches neither input.
+    first = target.start + 1
+    sides = ((genome_left, left, True, 0),
+             (genome_right, right, False, len(genome_left) + len(target.ref)))
+    for genomic, flank, from_end, offset in sides:
+        for i, base in enumerate(genomic.upper()):
+            code = _marker_code(flank, genomic, i, from_end)
+            if code and code not in "ACGT" and base in "ACGT" and not covers(code, base):
+                target.variant.notes.append(
+                    f"the marker has {code} at {target.chrom}:{first + offset + i} where the genome "
+                    f"has {base}; primers read it as {merge_code(base, code)}")
     return target
+
+
+def _marker_code(marker_flank: str, genomic: str, index: int, from_end: bool) -> str:
+    """Return the marker base that was laid over genome position ``index`` of a flank."""
+    if from_end:
+        k = len(genomic) - 1 - index
+        return marker_flank[len(marker_flank) - 1 - k] if k < len(marker_flank) else ""
+    return marker_flank[index] if index < len(marker_flank) else ""
 
 
 def _overlay(genomic: str, marker: str, from_end: bool) -> str:
@@ -268,10 +290,11 @@ def _overlay(genomic: str, marker: str, from_end: bool) -> str:
 def target_from_marker(variant: Variant) -> Target:
     """Return a Target on the marker sequence itself, for a job without a genome.
 
-    Positions are then 1-based on the submitted marker sequence (flank + REF + flank).
+    Positions are then 1-based on the submitted marker sequence (flank + REF + flank),
+    and ``chrom`` stays the marker's CHR field, empty when it has none.
     """
     variant.pos = len(variant.flank_left) + 1
     variant.notes.append("designed on the marker sequence alone, not checked against a genome; "
                          "positions are on the marker sequence")
-    return Target(variant, variant.chrom or variant.snp_id, 0, variant.flank_left, variant.ref,
+    return Target(variant, variant.chrom, 0, variant.flank_left, variant.ref,
                   variant.alt, variant.flank_right, genome_checked=False)

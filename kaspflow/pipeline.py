@@ -146,7 +146,9 @@ def place_variants(genome: Genome, variants: list[Variant], flank_bp: int) -> li
 
 def _record_notes(notes: list[str]) -> list[str]:
     """Return the notes of a record that cannot be designed, without those about its design."""
-    return [note for note in notes if "is designed on" not in note]
+    return [note for note in notes
+            if "is designed on" not in note and "assays end on" not in note
+            and "where the assay is designed" not in note]
 
 
 def add_neighbours(records: list[dict]) -> None:

@@ -244,7 +244,10 @@ def _check_tails(settings: DesignSettings) -> None:
 
 
 def _check_primer3(p3: dict) -> None:
-    if not p3["PRIMER_MIN_SIZE"] <= p3["PRIMER_OPT_SIZE"] <= p3["PRIMER_MAX_SIZE"]:
-        raise ConfigError("design.primer3 needs PRIMER_MIN_SIZE <= PRIMER_OPT_SIZE <= PRIMER_MAX_SIZE")
-    if not p3["PRIMER_MIN_TM"] <= p3["PRIMER_OPT_TM"] <= p3["PRIMER_MAX_TM"]:
-        raise ConfigError("design.primer3 needs PRIMER_MIN_TM <= PRIMER_OPT_TM <= PRIMER_MAX_TM")
+    for kind in ("SIZE", "TM"):
+        low, opt, high = (p3[f"PRIMER_{level}_{kind}"] for level in ("MIN", "OPT", "MAX"))
+        if not low <= opt <= high:
+            raise ConfigError(
+                f"design.primer3 needs PRIMER_MIN_{kind} <= PRIMER_OPT_{kind} <= PRIMER_MAX_{kind}, "
+                f"but they are {low}, {opt} and {high}"
+            )

@@ -122,6 +122,9 @@ def test_iupac_codes_in_flank(tmp_path):
     snps, assays = run_job(tmp_path, CASES / "iupac_in_flank" / "markers.csv",
                            case_genome(tmp_path, "iupac_in_flank"))
     assert snps["iupac1"]["status"] == "designed"
+    # The flank's R sits where the genome has C: the primers read it as V (A, C or G).
+    assert "the marker has R at contig1:246 where the genome has C; primers read it as V" in \
+        snps["iupac1"]["note"]
     marker = (CASES / "iupac_in_flank" / "markers.csv").read_text().split(",")[2]
     left, right = marker.split("[")[0], marker.split("]")[1].strip()
     # The R sits 15 bases before the SNP and the Y 20 bases after it.

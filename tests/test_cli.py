@@ -176,7 +176,8 @@ def test_genomes_listing(tmp_path, config):
 @pytest.mark.parametrize("content,message", [
     (b"chr1\t10\t20\n", "line 1 has 3 columns"),
     (b"10\tchr7B\tA\tG\n", "position 'chr7B' is not a whole number"),
-    (b">chr1\nACGTACGTACGTACGTACGT\nACGTACGT\n", "none of its"),
+    (b">chr1\nACGTACGTACGTACGTACGT\nACGTACGT\n", "it looks like a FASTA file"),
+    (b"chr1\t10\t20\tregion1\n", "it looks like a BED file"),
 ])
 def test_no_usable_record_exit_2(tmp_path, config, content, message):
     result = submit(tmp_path, config, write(tmp_path, "snps.txt", content))
@@ -193,6 +194,7 @@ def test_config_typos_rejected(tmp_path):
     result = submit(tmp_path, config, DEMO_SNPS)
     assert result.returncode == 2
     assert "'desing' was unexpected" in result.stderr
+    assert "did you mean 'desing' -> 'design'?" in result.stderr
     config.write_text(yaml.safe_dump({"results_dir": str(tmp_path / "results"),
                                       "design": {"primer3": {"PRIMER_OPT_TMP": 52}}}))
     result = submit(tmp_path, config, DEMO_SNPS)

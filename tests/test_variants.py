@@ -115,7 +115,7 @@ def test_table_mnp_gets_note(tmp_path):
 
     assert variants[0].error == ""
     assert "multi-base substitution AC>GT with 2 differing bases" in variants[0].notes[0]
-    assert "at position 10" in variants[0].notes[0]
+    assert "(position 10)" in variants[0].notes[0]
 
 
 def test_table_anchored_snv_note(tmp_path):
@@ -429,7 +429,7 @@ def test_polymarker_empty_id_generated(tmp_path):
 def test_polymarker_mnp_note(tmp_path):
     variants = read(tmp_path, "m1,3A,ACGTAC[TA/CG]GTACGT\n")
 
-    assert "the assay is designed on the first one, at base 1 of the allele" in variants[0].notes[0]
+    assert "+ strand assays end on the first (base 1 of the allele)" in variants[0].notes[0]
 
 
 # Real marker lists and the acceptance-case inputs, read as the design step receives them.
@@ -581,8 +581,9 @@ def test_vcf_mnp_note():
 
     mnp = [v for v in variants if v.pos == 796][0]
     assert (mnp.ref, mnp.alt) == ("AAGC", "GGGA")
-    assert mnp.notes == ["multi-base substitution AAGC>GGGA with 3 differing bases; "
-                         "the assay is designed on the first one, at position 796"]
+    assert mnp.notes == ["multi-base substitution AAGC>GGGA with 3 differing bases; + strand "
+                         "assays end on the first (position 796), - strand assays on the last "
+                         "(position 799)"]
 
 
 def test_vcf_deletion_kept_anchored():
@@ -987,11 +988,11 @@ def test_region_skipped_mnp_no_note(tmp_path):
     variants = read(tmp_path, "c1 10 m1 AAGC GGGA\nc1 500 m2 AAGC GGGA\n", options={"region": "c1:100-900"})
 
     assert variants[0].notes == []
-    assert "the assay is designed on the first one, at position 500" in variants[1].notes[0]
+    assert "+ strand assays end on the first (position 500)" in variants[1].notes[0]
 
 
 def test_bad_alt_mnp_no_note(tmp_path):
     variants = read(tmp_path, "c1 10 m1 AAGC GGGA,GGXA\n")
 
-    assert "the assay is designed on the first one" in variants[0].notes[1]
+    assert "+ strand assays end on the first" in variants[0].notes[1]
     assert variants[1].notes == ["ALT 2 of 2 (GGGA,GGXA) on this line"]

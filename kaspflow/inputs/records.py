@@ -173,12 +173,19 @@ def note_substitution(variant: Variant) -> None:
     if variant.error or variant.skip or len(ref) < 2 or len(ref) != len(alt):
         return
     offsets = [i for i, (a, b) in enumerate(zip(ref, alt)) if a != b]
-    where = f"position {variant.pos + offsets[0]}" if variant.pos else f"base {offsets[0] + 1} of the allele"
+
+    def where(offset: int) -> str:
+        return f"position {variant.pos + offset}" if variant.pos else f"base {offset + 1} of the allele"
+
     if len(offsets) == 1:
-        variant.notes.append(f"{ref}>{alt} differs only at {where}, where the assay is designed")
+        variant.notes.append(f"{ref}>{alt} differs only at {where(offsets[0])}, where the assay is designed")
         return
-    variant.notes.append(f"multi-base substitution {ref}>{alt} with {len(offsets)} differing "
-                         f"bases; the assay is designed on the first one, at {where}")
+    # Allele-specific primers end on the first differing base in their own
+    # reading direction: the first on the plus strand, the last on the minus strand.
+    variant.notes.append(
+        f"multi-base substitution {ref}>{alt} with {len(offsets)} differing bases; + strand "
+        f"assays end on the first ({where(offsets[0])}), - strand assays on the last "
+        f"({where(offsets[-1])})")
 
 
 def bad_record(number: int, fields: list[str], reason: str) -> Variant:
