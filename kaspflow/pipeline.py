@@ -136,6 +136,11 @@ def place_variants(genome: Genome, variants: list[Variant], flank_bp: int) -> li
             record["variant"]["error"] = str(exc)
             record["variant"]["notes"] = _record_notes(record["variant"]["notes"])
             continue
+        except Exception as exc:  # noqa: BLE001 - one SNP must not sink the job
+            log.exception("unexpected error placing %s", variant.snp_id)
+            record["variant"]["error"] = (f"internal error while placing this SNP ({exc!r}); "
+                                          "the job log has the details, please report it")
+            continue
         if target.chrom != placed.chrom:
             placed.notes.append(f"sequence '{placed.chrom}' read as '{target.chrom}'")
         record["variant"] = dataclasses.asdict(placed)
@@ -225,6 +230,11 @@ def design_job(job_dir: str | Path, targets_path: str | Path, output: str | Path
             assays = design_assays(target, settings, keep=settings.candidates_per_snp)
         except SnpError as exc:
             record["variant"]["error"] = str(exc)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one SNP must not sink the job
+            log.exception("unexpected error designing %s", variant.snp_id)
+            record["variant"]["error"] = (f"internal error while designing this SNP ({exc!r}); "
+                                          "the job log has the details, please report it")
             continue
         record["assays"] = [_assay_row(target, assay, rank, settings)
                             for rank, assay in enumerate(assays, start=1)]

@@ -258,3 +258,20 @@ def test_neighbouring_input_variants_masked(tmp_path):
         for start, end, three_prime in primers:
             under = [p for p in positions if start <= p <= end and abs(p - own) > 1]
             assert all(abs(three_prime - p) >= 8 for p in under), (assay["snp_id"], under)
+
+
+def test_unexpected_error_fails_one_snp(tmp_path, monkeypatch):
+    import kaspflow.pipeline as pipeline
+    real = pipeline.design_assays
+
+    def broken(target, settings, keep=None):
+        if target.variant.snp_id == "m001":
+            raise ValueError("simulated bug")
+        return real(target, settings, keep=keep)
+
+    monkeypatch.setattr(pipeline, "design_assays", broken)
+    snps, _ = run_job(tmp_path, CASES / "one_bad_ref_among_many" / "snps.tsv",
+                      case_genome(tmp_path, "one_bad_ref_among_many"))
+    assert snps["m001"]["status"] == "failed"
+    assert "internal error while designing this SNP" in snps["m001"]["reason"]
+    assert snps["m000"]["status"] == "designed"
