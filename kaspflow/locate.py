@@ -1,11 +1,13 @@
 """Place PolyMarker-style markers (``flank[x/y]flank``) on the genome.
 
-A marker carries no position, so its flanks are searched for on both strands:
-exact 12-base seeds next to the variant propose places, and a place is kept when
-the whole flank fits it without gaps and with few mismatches (IUPAC codes in the
-flank match any base). The allele the genome carries decides REF. When several
-places fit, those on the sequence named in the marker's CHR field win, then the
-one with the fewest mismatches; a tie is reported rather than guessed.
+A marker carries no position, so its flanks are searched for on both strands.
+Exact 12-base seeds next to the variant propose places. A place is kept when
+the flanks fit it without gaps and with few mismatches, either whole or, for a
+marker whose flank crosses an intron, for at least MIN_LOCAL_FIT bases around
+the variant. IUPAC codes in the flank match any base. The allele the genome
+carries decides REF. When several places fit, those on the sequence named in
+the marker's CHR field win, then whole fits, then the closest fit. A tie is
+reported rather than guessed.
 """
 
 import logging
@@ -84,8 +86,8 @@ def find_markers(genome: Genome, variants: list[Variant]) -> dict[int, list[Hit]
     """Return, for each marker (by list index), every place where its flanks fit.
 
     Exact 12-base seeds from the flanks next to the variant propose places on
-    both strands; a place is kept when the whole flank fits with few mismatches.
-    Each sequence is read once and searched for all markers.
+    both strands, and :func:`_fit` decides which of them the flanks fit. Each
+    sequence is read once and searched for all markers.
     """
     # NOTE: the search reads one whole sequence at a time into memory and scans it
     # once per seed. That is fine for contigs and genomes of some tens of Mb but
@@ -134,7 +136,7 @@ def _extent(marker_outward: str, genome_outward: str) -> tuple[int, int]:
     """Return (bases that fit, mismatches among them), walking away from the variant.
 
     The fit ends on the last matching base before the mismatches exceed the
-    allowed share, such as at an exon boundary; a few random matches beyond
+    allowed share, such as at an exon boundary. A few random matches beyond
     the boundary may still count.
     """
     fitted, fitted_mismatches, mismatches = 0, 0, 0
