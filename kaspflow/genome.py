@@ -37,7 +37,7 @@ class Genome:
     """An indexed FASTA file (plain or bgzip) opened for random access.
 
     An index beside the FASTA (``.fai``, plus ``.gzi`` for bgzip) is used when
-    present; otherwise one is built in ``index_dir`` and reused until the FASTA
+    present. Otherwise one is built in ``index_dir`` and reused until the FASTA
     changes.
     """
 

@@ -137,9 +137,7 @@ def place_variants(genome: Genome, variants: list[Variant], flank_bp: int) -> li
             record["variant"]["notes"] = _record_notes(record["variant"]["notes"])
             continue
         except Exception as exc:  # noqa: BLE001 - one SNP must not sink the job
-            log.exception("unexpected error placing %s", variant.snp_id)
-            record["variant"]["error"] = (f"internal error while placing this SNP ({exc!r}); "
-                                          "the job log has the details, please report it")
+            record["variant"]["error"] = _internal_error("placing", variant.snp_id, exc)
             continue
         if target.chrom != placed.chrom:
             placed.notes.append(f"sequence '{placed.chrom}' read as '{target.chrom}'")
@@ -147,6 +145,13 @@ def place_variants(genome: Genome, variants: list[Variant], flank_bp: int) -> li
         record["target"] = _target_record(target)
     add_neighbours(records)
     return records
+
+
+def _internal_error(action: str, snp_id: str, exc: Exception) -> str:
+    """Log an unexpected error on one SNP with its traceback and return the reason for snps.tsv."""
+    log.exception("unexpected error %s %s", action, snp_id)
+    return (f"internal error while {action} this SNP ({exc!r}); the traceback is in the "
+            "step's log under logs/; please report it")
 
 
 def _record_notes(notes: list[str]) -> list[str]:
@@ -232,9 +237,7 @@ def design_job(job_dir: str | Path, targets_path: str | Path, output: str | Path
             record["variant"]["error"] = str(exc)
             continue
         except Exception as exc:  # noqa: BLE001 - one SNP must not sink the job
-            log.exception("unexpected error designing %s", variant.snp_id)
-            record["variant"]["error"] = (f"internal error while designing this SNP ({exc!r}); "
-                                          "the job log has the details, please report it")
+            record["variant"]["error"] = _internal_error("designing", variant.snp_id, exc)
             continue
         record["assays"] = [_assay_row(target, assay, rank, settings)
                             for rank, assay in enumerate(assays, start=1)]
